@@ -1,0 +1,70 @@
+"""Muza's web server: serves the built web app and the exported models.
+
+The server never runs a model. `create_app(config)` returns a Flask app whose WSGI
+pipeline is: security headers → WhiteNoise (static files with caching, precompressed
+variants, correct MIME types) → Flask (health check, model catalogue, 404 page).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from whitenoise import WhiteNoise
+
+from .catalogue import Catalogue, bp as api_bp
+from .security import SecurityHeaders
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HASHED_NAME = r"-[A-Z0-9]{8}\.[a-z0-9]+$"
+
+log = logging.getLogger("muza.server")
+
+
+def _revalidate_unhashed(headers, path, url):
+    """Files without a content hash in their name must be revalidated on every use."""
+    if "immutable" not in headers.get("Cache-Control", ""):
+        headers["Cache-Control"] = "no-cache"
+
+
+def default_config() -> dict:
+    return {
+        "WEB_ROOT": Path(os.environ.get("MUZA_WEB_ROOT", REPO_ROOT / "web" / "dist")),
+        "MODELS_ROOT": Path(os.environ.get("MUZA_MODELS_ROOT", REPO_ROOT / "exported_models")),
+        "STATIC_MAX_AGE": 0,
+    }
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.update(default_config())
+    if config:
+        app.config.update(config)
+    web_root = Path(app.config["WEB_ROOT"])
+    models_root = Path(app.config["MODELS_ROOT"])
+
+    app.extensions["muza_catalogue"] = Catalogue(models_root)
+    app.register_blueprint(api_bp)
+    from . import pages
+
+    app.register_blueprint(pages.bp)
+    app.config["WEB_BUILT"] = (web_root / "index.html").is_file()
+    if not app.config["WEB_BUILT"]:
+        log.warning("web app not built: %s/index.html missing (run `npm run build`)", web_root)
+
+    static = WhiteNoise(
+        app.wsgi_app,
+        max_age=app.config["STATIC_MAX_AGE"],
+        immutable_file_test=HASHED_NAME,
+        index_file=True,
+        allow_all_origins=False,
+        mimetypes={".bin": "application/octet-stream", ".wasm": "application/wasm"},
+        add_headers_function=_revalidate_unhashed,
+    )
+    if web_root.is_dir():
+        static.add_files(str(web_root), prefix="/")
+    if models_root.is_dir():
+        static.add_files(str(models_root), prefix="/models/")
+    app.wsgi_app = SecurityHeaders(static)
+    return app

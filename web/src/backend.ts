@@ -1,0 +1,153 @@
+// Backend choice: WebGL on a real GPU; WASM when WebGL is missing, fails, loses its
+// context or is a software rasteriser; CPU last. The reason is always reported.
+import * as tf from "@tensorflow/tfjs";
+import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+
+export type BackendName = "webgl" | "wasm" | "cpu";
+
+export interface BackendInfo {
+  name: BackendName;
+  reason: string;
+  forced: boolean;
+  renderer: string | null;
+  software: boolean;
+  wasmSimd?: boolean;
+  wasmThreads?: number;
+  crossOriginIsolated: boolean;
+}
+
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
+const ORDER: BackendName[] = ["webgl", "wasm", "cpu"];
+
+setWasmPaths(__WASM_FILES__);
+
+/**
+ * WASM threads (only when cross-origin isolated): `?threads=N`, else one per core up to 4.
+ * tfjs' own default is half the cores, which is a single thread on a 2-core machine.
+ */
+export function configureWasmThreads(requested: string | null): void {
+  const cores = navigator.hardwareConcurrency || 1;
+  const wanted = requested && /^\d+$/.test(requested) ? Number(requested) : Math.min(4, cores);
+  setThreadsCount(Math.max(1, Math.min(wanted, 16)));
+}
+
+export function isBackendName(value: string | null): value is BackendName {
+  return value !== null && (ORDER as string[]).includes(value);
+}
+
+/** The WebGL renderer string, or null when no WebGL context can be made. */
+export function probeWebGL(): { renderer: string | null; available: boolean } {
+  const canvas = document.createElement("canvas");
+  const gl = (canvas.getContext("webgl2") ?? canvas.getContext("webgl")) as WebGLRenderingContext | null;
+  if (!gl) return { renderer: null, available: false };
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? "");
+  gl.getExtension("WEBGL_lose_context")?.loseContext();
+  return { renderer, available: true };
+}
+
+async function activate(name: BackendName): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) throw new Error(`${name} backend did not initialise`);
+  await tf.ready();
+  // A tiny op proves the backend really computes.
+  const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+  const value = (await probe.data())[0];
+  probe.dispose();
+  if (value !== 3) throw new Error(`${name} backend computed ${value} for 1 + 2`);
+}
+
+async function describe(name: BackendName, reason: string, forced: boolean, renderer: string | null): Promise<BackendInfo> {
+  const info: BackendInfo = {
+    name,
+    reason,
+    forced,
+    renderer,
+    software: renderer !== null && SOFTWARE_RENDERER.test(renderer),
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+  };
+  if (name === "wasm") {
+    info.wasmSimd = Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+    info.wasmThreads = getThreadsCount();
+  }
+  return info;
+}
+
+/** Picks and activates a backend. `forced` comes from `?backend=`. */
+export async function chooseBackend(forced: BackendName | null): Promise<BackendInfo> {
+  const webgl = probeWebGL();
+  const failures: string[] = [];
+  let candidates: { name: BackendName; reason: string }[];
+  if (forced) {
+    candidates = [{ name: forced, reason: `forced with ?backend=${forced}` }];
+    for (const other of ORDER) {
+      if (other !== forced) candidates.push({ name: other, reason: "" });
+    }
+  } else if (!webgl.available) {
+    candidates = [
+      { name: "wasm", reason: "WebGL is unavailable in this browser" },
+      { name: "cpu", reason: "" },
+    ];
+  } else if (SOFTWARE_RENDERER.test(webgl.renderer ?? "")) {
+    candidates = [
+      { name: "wasm", reason: `WebGL is a software renderer (${shortRenderer(webgl.renderer)}), slower than WASM here` },
+      { name: "webgl", reason: "" },
+      { name: "cpu", reason: "" },
+    ];
+  } else {
+    candidates = [
+      { name: "webgl", reason: `GPU: ${shortRenderer(webgl.renderer)}` },
+      { name: "wasm", reason: "" },
+      { name: "cpu", reason: "" },
+    ];
+  }
+  for (const candidate of candidates) {
+    try {
+      await activate(candidate.name);
+      const reason = failures.length ? `${failures.join("; ")}; fell back to ${candidate.name}` : candidate.reason;
+      return await describe(candidate.name, reason, forced === candidate.name, webgl.renderer);
+    } catch (error) {
+      failures.push(`${candidate.name} failed (${(error as Error).message})`);
+    }
+  }
+  throw new Error(`No TensorFlow.js backend works: ${failures.join("; ")}`);
+}
+
+/** Calls `onLost` once if the WebGL backend's context is lost (after switching to WASM). */
+export function watchContextLoss(onLost: (info: BackendInfo) => void): void {
+  if (tf.getBackend() !== "webgl") return;
+  const backend = tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } };
+  const canvas = backend.gpgpu?.gl?.canvas as HTMLCanvasElement | undefined;
+  if (!canvas || !("addEventListener" in canvas)) return;
+  canvas.addEventListener(
+    "webglcontextlost",
+    async (event) => {
+      event.preventDefault();
+      const renderer = probeWebGL().renderer;
+      for (const name of ["wasm", "cpu"] as BackendName[]) {
+        try {
+          await activate(name);
+          onLost(await describe(name, "the WebGL context was lost; switched to " + name, false, renderer));
+          return;
+        } catch {
+          // try the next one
+        }
+      }
+    },
+    { once: true },
+  );
+}
+
+function shortRenderer(renderer: string | null): string {
+  if (!renderer) return "unknown";
+  const match = renderer.match(/swiftshader|llvmpipe|softpipe/i);
+  return match ? (match[0].toLowerCase() === "swiftshader" ? "SwiftShader" : match[0]) : renderer.slice(0, 60);
+}
+
+export function badgeText(info: BackendInfo): string {
+  let detail = "";
+  if (info.name === "wasm") {
+    detail = ` · ${info.wasmSimd ? "SIMD" : "no SIMD"}, ${info.wasmThreads ?? 1} thread${info.wasmThreads === 1 ? "" : "s"}`;
+  }
+  return `${info.name.toUpperCase()}${detail} — ${info.reason}`;
+}

@@ -1,0 +1,12 @@
+// Style studio (placeholder until its issue fills it): lists its models from the catalogue.
+import { h } from "../ui/dom";
+import { renderCatalogueList } from "../ui/catalogue_list";
+import type { StudioView } from "../studio";
+
+export const view: StudioView = {
+  async mount(root) {
+    root.append(h("h1", { text: "Style" }), h("p", { class: "lead", text: "Restyle a photo with a fast style-transfer network." }));
+    await renderCatalogueList(root, "style");
+  },
+  unmount() {},
+};

@@ -1,0 +1,57 @@
+// A labelled progress bar for model downloads (bytes) and long jobs.
+import { formatBytes, h, uniqueId } from "./dom";
+
+export class ProgressBar {
+  readonly element: HTMLElement;
+  private readonly bar: HTMLProgressElement;
+  private readonly text: HTMLElement;
+
+  constructor(label: string) {
+    const id = uniqueId("progress");
+    this.bar = h("progress", { id, max: 1, value: 0 });
+    this.text = h("span", { class: "progress-text", "aria-live": "polite" });
+    this.element = h("div", { class: "progress", hidden: true }, h("label", { for: id, text: label }), this.bar, this.text);
+  }
+
+  bytes(loaded: number, total: number): void {
+    this.element.hidden = false;
+    this.bar.max = Math.max(total, 1);
+    this.bar.value = Math.min(loaded, this.bar.max);
+    this.text.textContent = `${formatBytes(loaded)} of ${formatBytes(total)}`;
+  }
+
+  fraction(value: number, text: string): void {
+    this.element.hidden = false;
+    this.bar.max = 1;
+    this.bar.value = value;
+    this.text.textContent = text;
+  }
+
+  hide(): void {
+    this.element.hidden = true;
+  }
+}
+
+/** A message area for errors and notices (role=alert for errors). */
+export function messageBox(): { element: HTMLElement; error(text: string): void; info(text: string): void; clear(): void } {
+  const element = h("p", { class: "message", hidden: true });
+  return {
+    element,
+    error(text: string) {
+      element.hidden = false;
+      element.className = "message error";
+      element.setAttribute("role", "alert");
+      element.textContent = text;
+    },
+    info(text: string) {
+      element.hidden = false;
+      element.className = "message info";
+      element.setAttribute("role", "status");
+      element.textContent = text;
+    },
+    clear() {
+      element.hidden = true;
+      element.textContent = "";
+    },
+  };
+}
