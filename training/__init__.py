@@ -8,3 +8,5 @@ import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# tensorflowjs imports TFDF, whose welcome banner imports IPython when stdout is captured.
+os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")

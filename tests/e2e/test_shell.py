@@ -1,0 +1,196 @@
+"""End-to-end: the shell in real Chromium against real gunicorn."""
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, LiveServer, open_studio
+
+pytestmark = pytest.mark.e2e
+ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent"}
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_each_route_renders_without_errors(page, live_server, route):
+    open_studio(page, live_server.url, route)
+    assert page.locator("main h1").first.inner_text() == ROUTES[route]
+    assert page.locator(f"nav a[data-route='{route}']").get_attribute("aria-current") == "page"
+    assert page.problems.errors == []
+
+
+def test_default_backend_avoids_software_webgl(page, live_server):
+    info = open_studio(page, live_server.url)
+    badge = page.locator("#backend-badge")
+    if info["software"]:
+        assert info["name"] == "wasm"
+        assert re.search(r"software renderer \((SwiftShader|llvmpipe|softpipe)", info["reason"])
+        assert badge.inner_text().startswith("WASM")
+        assert "software renderer" in badge.inner_text()
+    else:  # a real GPU
+        assert info["name"] == "webgl"
+    assert badge.get_attribute("data-backend") == info["name"]
+    assert page.problems.errors == []
+
+
+@pytest.mark.parametrize("backend", ["webgl", "wasm", "cpu"])
+def test_backend_can_be_forced(page, live_server, backend):
+    info = open_studio(page, live_server.url, "poems", f"?backend={backend}")
+    assert info["name"] == backend and info["forced"] is True
+    assert page.evaluate("() => window.muza.tf.getBackend()") == backend
+    assert page.locator("#backend-badge").inner_text().startswith(backend.upper())
+    # The backend really computes.
+    assert page.evaluate("() => window.muza.tf.tidy(() => window.muza.tf.matMul([[1, 2]], [[3], [4]]).dataSync()[0])") == 11
+
+
+def test_cross_origin_isolated_and_wasm_threads(page, live_server):
+    wasm_requests = []
+    page.on("request", lambda r: r.url.endswith(".wasm") and wasm_requests.append(r.url))
+    info = open_studio(page, live_server.url, "poems", "?backend=wasm")
+    assert page.evaluate("() => crossOriginIsolated") is True
+    assert page.evaluate("() => window.muza.tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')") is True
+    assert any("threaded-simd" in url for url in wasm_requests), wasm_requests
+    assert info["wasmThreads"] >= 1
+    # A convolution big enough to go through XNNPACK's thread pool gives the right answer.
+    total = page.evaluate(
+        """() => window.muza.tf.tidy(() => {
+             const tf = window.muza.tf;
+             const x = tf.ones([1, 64, 64, 8]);
+             const w = tf.ones([3, 3, 8, 16]);
+             return tf.conv2d(x, w, 1, 'valid').mean().dataSync()[0];
+           })"""
+    )
+    assert total == 72
+    assert page.problems.errors == []
+
+
+def test_no_request_leaves_our_origin(page, live_server):
+    urls = []
+    page.on("request", lambda r: urls.append(r.url))
+    for route in ROUTES:
+        open_studio(page, live_server.url, route)
+    assert urls and all(u.startswith(live_server.url) or u.startswith(("blob:", "data:")) for u in urls), urls
+
+
+def test_keyboard_navigation_between_studios(page, live_server):
+    open_studio(page, live_server.url, "poems")
+    page.keyboard.press("Tab")  # skip link
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.dataset.route") == "style"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("section[data-studio='style'][data-ready='true']")
+    assert page.locator("main h1").inner_text() == "Style"
+
+
+def test_phone_viewport_has_no_horizontal_scroll(browser, live_server):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    for route in ROUTES:
+        open_studio(page, live_server.url, route)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), route
+    context.close()
+
+
+# ------------------------------------------------------------ model loading: progress, checks
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    """A real tensorflowjs conversion of a tiny Keras model, in three folders: good,
+    one with a corrupted shard, one whose shard disappears after the server starts."""
+    import numpy as np
+
+    import training  # noqa: F401  (sets TF_USE_LEGACY_KERAS)
+    import tf_keras as keras
+    from training.export import atomic_export, save_tfjs_layers
+    from tests.helpers import base_card
+
+    root = tmp_path_factory.mktemp("models")
+    model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2)])
+    model.set_weights([np.arange(w.size, dtype="float32").reshape(w.shape) / 100 for w in model.get_weights()])
+
+    def writer(name):
+        def write(tmp):
+            save_tfjs_layers(model, tmp)
+            card = base_card("poems", name)
+            card["title"] = f"Tiny {name}"
+            return card
+        return write
+
+    for name in ("good", "corrupt", "vanishing"):
+        atomic_export(root / "poems" / name, writer(name))
+    shard = next((root / "poems" / "corrupt").glob("*.bin"))
+    data = bytearray(shard.read_bytes())
+    data[0] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    expected = model.predict(np.ones((1, 4), "float32"), verbose=0)[0].tolist()
+    return root, expected
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tiny_models):
+    root, _ = tiny_models
+    server = LiveServer(models_root=root)
+    for shard in (root / "poems" / "vanishing").glob("*.bin"):
+        shard.unlink()  # gone after start-up: the server answers 404
+    yield server
+    server.stop()
+
+
+def card_button(page, name):
+    return page.locator(f"li[data-model='poems/{name}'] button")
+
+
+def test_model_loads_with_byte_progress_and_verified_checksums(page, tiny_server, tiny_models):
+    _, expected = tiny_models
+    open_studio(page, tiny_server.url, "poems")
+    card_button(page, "good").click()
+    message = page.locator("li[data-model='poems/good'] .message")
+    message.wait_for(state="visible")
+    assert "checksums verified" in message.inner_text()
+    progress = page.locator("li[data-model='poems/good'] .progress-text").inner_text()
+    assert re.match(r"[\d.]+ (B|KB) of [\d.]+ (B|KB)$", progress)
+    loaded, total = progress.split(" of ")
+    assert loaded == total
+    got = page.evaluate(
+        """async () => {
+             const cards = (await window.muza.fetchCatalogue()).models;
+             const model = await window.muza.loadLayersModel(cards.find(c => c.name === 'good'));
+             const out = window.muza.tf.tidy(() => Array.from(model.predict(window.muza.tf.ones([1, 4])).dataSync()));
+             model.dispose();
+             return out;
+           }"""
+    )
+    assert got == pytest.approx(expected, abs=1e-5)
+
+
+def test_corrupt_shard_is_refused_with_a_clear_message(page, tiny_server):
+    open_studio(page, tiny_server.url, "poems")
+    card_button(page, "corrupt").click()
+    alert = page.locator("li[data-model='poems/corrupt'] .message.error")
+    alert.wait_for()
+    assert re.search(r"Tiny corrupt: group1-shard1of1\.bin is corrupt \(sha256", alert.inner_text())
+
+
+def test_missing_shard_is_reported(page, tiny_server):
+    open_studio(page, tiny_server.url, "poems")
+    card_button(page, "vanishing").click()
+    alert = page.locator("li[data-model='poems/vanishing'] .message.error")
+    alert.wait_for()
+    assert "group1-shard1of1.bin is missing on the server (HTTP 404)" in alert.inner_text()
+
+
+def test_screenshots_of_each_route(browser, live_server, tmp_path):
+    """Screenshots for the README; MUZA_UPDATE_SCREENSHOTS=1 writes them into docs/."""
+    out = REPO / "docs" / "screenshots" if os.environ.get("MUZA_UPDATE_SCREENSHOTS") else tmp_path
+    out.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    for route in ROUTES:
+        open_studio(page, live_server.url, route)
+        path = out / f"{route}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 5000
+    context.close()

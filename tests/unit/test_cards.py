@@ -1,0 +1,55 @@
+"""Every committed model card follows the one schema, and its checksums are true."""
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from training.export import file_manifest
+from tests.helpers import base_card
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((REPO / "server" / "card.schema.json").read_text())
+CARDS = sorted((REPO / "exported_models").glob("*/*/card.json"))
+
+
+def test_schema_is_a_valid_json_schema():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("card_path", CARDS, ids=[p.parent.relative_to(REPO / "exported_models").as_posix() for p in CARDS])
+def test_committed_card_is_valid_and_checksums_match(card_path):
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    jsonschema.validate(card, SCHEMA)
+    assert (card["studio"], card["name"]) == (card_path.parent.parent.name, card_path.parent.name)
+    assert card["files"] == file_manifest(card_path.parent)
+    assert card["entry"] in card["files"]
+    assert sum(f["bytes"] for f in card["files"].values()) <= 10 * 1024 * 1024
+
+
+def test_all_models_together_stay_under_60_mb():
+    total = sum(f.stat().st_size for f in (REPO / "exported_models").rglob("*") if f.is_file())
+    assert total <= 60 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda c: c.pop("files"), "files"),
+        (lambda c: c.update(studio="music"), "studio"),
+        (lambda c: c.update(name="Bad Name"), "name"),
+        (lambda c: c.update(format="onnx"), "format"),
+        (lambda c: c["training"].pop("command"), "command"),
+        (lambda c: c["training"].pop("epochs"), "epochs"),
+        (lambda c: c.update(files={"model.json": {"sha256": "xyz", "bytes": 1}}), "sha256"),
+        (lambda c: c.update(files={"../escape.bin": {"sha256": "0" * 64, "bytes": 1}}), "files"),
+    ],
+)
+def test_schema_rejects_broken_cards(change, field):
+    card = base_card("poems", "tiny")
+    card["files"] = {"model.json": {"sha256": "0" * 64, "bytes": 10}}
+    jsonschema.validate(card, SCHEMA)
+    change(card)
+    with pytest.raises(jsonschema.ValidationError) as error:
+        jsonschema.validate(card, SCHEMA)
+    assert field in str(error.value) or field in error.value.json_path
