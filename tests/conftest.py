@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-WEB_DIST = REPO / "web" / "dist"
+WEB_DIST = Path(os.environ.get("MUZA_WEB_ROOT", REPO / "web" / "dist"))
 CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(webDir);
-const dist = path.join(webDir, "dist");
+// MUZA_WEB_ROOT (also read by the server) lets parallel builds use their own folders.
+const dist = path.resolve(process.env.MUZA_WEB_ROOT || path.join(webDir, "dist"));
 const assets = path.join(dist, "assets");
 const dev = process.argv.includes("--dev");
 const HASH_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -101,4 +102,4 @@ for (const file of fs.readdirSync(dist, { recursive: true })) {
   raw += bytes.length;
   brotli += br.length;
 }
-console.log(`web/dist: ${mainJs}, ${mainCss}, ${Object.keys(wasmFiles).length} wasm; ${(raw / 1e6).toFixed(2)} MB raw, ${(brotli / 1e6).toFixed(2)} MB brotli`);
+console.log(`${path.relative(root, dist)}: ${mainJs}, ${mainCss}, ${Object.keys(wasmFiles).length} wasm; ${(raw / 1e6).toFixed(2)} MB raw, ${(brotli / 1e6).toFixed(2)} MB brotli`);
