@@ -125,7 +125,8 @@ def live_server():
 
 
 # ---------------------------------------------------------------- Chromium via Playwright
-def _launch(playwright):
+def launch_chromium(browser_type, extra_args=()):
+    """Launches Playwright's Chromium, else the system's; exits with advice if there is none."""
     from playwright.sync_api import Error as PlaywrightError
 
     explicit = os.environ.get("CHROMIUM_PATH")
@@ -136,7 +137,7 @@ def _launch(playwright):
             problems.append(f"{path}: not found")
             continue
         try:
-            return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            return browser_type.launch(executable_path=path, args=CHROMIUM_ARGS + list(extra_args))
         except PlaywrightError as error:
             problems.append(f"{path or 'Playwright chromium'}: {str(error).splitlines()[0]}")
     pytest.exit(f"{BROWSER_HELP}\nTried: " + "; ".join(problems), returncode=3)
@@ -147,7 +148,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = _launch(playwright)
+        chromium = launch_chromium(playwright.chromium)
         yield chromium
         chromium.close()
 

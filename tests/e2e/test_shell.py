@@ -194,3 +194,26 @@ def test_screenshots_of_each_route(browser, live_server, tmp_path):
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5000
     context.close()
+
+
+def test_lost_webgl_context_falls_back_to_wasm(page, live_server):
+    open_studio(page, live_server.url, "poems", "?backend=webgl")
+    page.evaluate("() => window.muza.tf.backend().gpgpu.gl.getExtension('WEBGL_lose_context').loseContext()")
+    page.wait_for_function("() => document.querySelector('#backend-badge').dataset.backend === 'wasm'")
+    assert "WebGL context was lost" in page.locator("#backend-badge").inner_text()
+    assert page.evaluate("() => window.muza.tf.getBackend()") == "wasm"
+    assert page.evaluate("() => window.muza.tf.tidy(() => window.muza.tf.add(2, 3).dataSync()[0])") == 5
+
+
+def test_without_webgl_the_badge_says_so(browser, live_server):
+    from tests.conftest import launch_chromium
+
+    chromium = launch_chromium(browser.browser_type, ["--disable-3d-apis"])
+    try:
+        page = chromium.new_page()
+        info = open_studio(page, live_server.url, "poems")
+        assert info["name"] == "wasm"
+        assert info["reason"] == "WebGL is unavailable in this browser"
+        assert "WebGL is unavailable" in page.locator("#backend-badge").inner_text()
+    finally:
+        chromium.close()
