@@ -1,0 +1,185 @@
+"""GAN training on a tiny synthetic set: steps, exact resume, budget, directions, export round trip."""
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+import tf_keras as keras  # noqa: E402
+
+from training import gan  # noqa: E402
+from training import gan_models as gm  # noqa: E402
+from training.export import validate_card  # noqa: E402
+
+TINY = ["--size", "32", "--latent-dim", "16", "--batch", "4", "--g-width", "32", "--d-width", "8",
+        "--swd-every", "1", "--threads", "1", "--verbose", "0"]
+
+
+def _tiny_npz(path):
+    """12 RGBA images 40x40: coloured squares and discs on transparency."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:40, :40]
+    images = np.zeros((12, 40, 40, 4), np.uint8)
+    for i in range(12):
+        cy, cx, r = rng.uniform(12, 28, 2).tolist() + [rng.uniform(6, 12)]
+        mask = (np.abs(yy - cy) < r) & (np.abs(xx - cx) < r) if i % 2 else (yy - cy) ** 2 + (xx - cx) ** 2 < r * r
+        images[i][mask] = np.append(rng.integers(0, 256, 3), 255)
+    names = np.array([f"{0x1f600 + i:x}" + ("_1f3fd" if i % 3 == 0 else "") for i in range(12)])
+    np.savez(path, images=images, names=names, is_flag=np.zeros(12, bool))
+    return path
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gan")
+    data = _tiny_npz(root / "tiny.npz")
+    runs = root / "runs"
+    assert gan.main(["train", "--images", str(data), "--name", "full", "--epochs", "2", "--runs-dir", str(runs), *TINY]) == 0
+    return {"root": root, "data": data, "runs": runs}
+
+
+def _weights(name, runs):
+    run = runs / "latent" / name
+    cfg = json.loads((run / "config.json").read_text())
+    state = json.loads((run / "state.json").read_text())
+    model = gan.Run(cfg)
+    model.restore(str(run / state["checkpoint"]))
+    return model, state
+
+
+def test_training_steps_change_weights_and_write_progress(work):
+    run = work["runs"] / "latent" / "full"
+    cfg = json.loads((run / "config.json").read_text())
+    fresh = gan.Run(cfg)  # same seed: the initial weights of the run
+    trained, state = _weights("full", work["runs"])
+    assert state["epoch"] == 2
+    for a, b in ((fresh.generator, trained.generator), (fresh.discriminator, trained.discriminator),
+                 (fresh.ema_generator, trained.ema_generator)):
+        changed = [not np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights())]
+        assert sum(changed) >= len(changed) // 2
+    assert int(trained.gan.g_optimizer.iterations.numpy()) == 2 * (12 // 4)
+    rows = (run / "log.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("epoch,d_loss,g_loss") and len(rows) == 3
+    assert "swd_x1e3" in rows[0] and all(np.isfinite(float(v)) for v in rows[2].split(",") if v)
+    assert (run / "samples" / "epoch_0001.png").exists() and (run / "samples" / "epoch_0002.png").exists()
+    assert state["swd_floor"]["mean"] > 0 and len(state["swd_history"]) == 2
+    assert sorted(p.name for p in (run / "ckpt").iterdir()) == ["epoch_0002.data-00000-of-00001", "epoch_0002.index"]
+
+
+def test_budget_stop_then_resume_equals_uninterrupted_run(work, capsys):
+    args = ["train", "--images", str(work["data"]), "--name", "parts", "--epochs", "2", "--runs-dir", str(work["runs"]), *TINY]
+    assert gan.main([*args, "--max-minutes", "0.00001"]) == 0
+    assert "time budget" in capsys.readouterr().out
+    _, half = _weights("parts", work["runs"])
+    assert half["epoch"] == 1
+    with pytest.raises(SystemExit, match="--resume"):
+        gan.main(args)
+    assert gan.main(["train", "--name", "parts", "--resume", "--runs-dir", str(work["runs"]), "--threads", "1", "--verbose", "0"]) == 0
+    resumed, state = _weights("parts", work["runs"])
+    full, _ = _weights("full", work["runs"])
+    assert state["epoch"] == 2 and state["sessions"] == 2
+    for net in ("generator", "ema_generator", "discriminator"):
+        for x, y in zip(getattr(full, net).get_weights(), getattr(resumed, net).get_weights()):
+            np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(full.gan.rng.state.numpy(), resumed.gan.rng.state.numpy())
+    a = (work["runs"] / "latent" / "full" / "log.csv").read_text().splitlines()
+    b = (work["runs"] / "latent" / "parts" / "log.csv").read_text().splitlines()
+    assert [r.split(",")[:6] for r in a] == [r.split(",")[:6] for r in b]  # same losses and SWD
+
+
+def test_cli_reports_an_empty_image_set(tmp_path, capsys):
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    code = gan.main(["train", "--images", str(tmp_path), "--name", "empty", "--runs-dir", str(tmp_path / "runs"), *TINY])
+    err = capsys.readouterr()
+    assert code == 1 and "no usable images" in err.err and "broken.png" in err.out
+
+
+def test_diffaugment_and_spectral_norm():
+    rng = tf.random.Generator.from_seed(1)
+    x = tf.random.stateless_uniform((6, 16, 16, 3), seed=(1, 2), minval=-1, maxval=1)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = gm.diff_augment(x, rng, gm.parse_policy("color,translation,cutout"))
+        loss = tf.reduce_sum(y)
+    assert y.shape == x.shape and not np.allclose(y.numpy(), x.numpy())
+    assert tape.gradient(loss, x) is not None
+    cut = gm.diff_augment(tf.ones((4, 16, 16, 3)), rng, ("cutout",)).numpy()
+    assert all(0 < (img == 0).mean() <= 0.25 for img in cut)  # a square of at most half the side
+    assert gm.diff_augment(x, rng, ()) is x
+    with pytest.raises(ValueError):
+        gm.parse_policy("color,zoom")
+
+    layer = gm.SNDense(8)
+    layer.build((None, 12))
+    layer.kernel.assign(tf.random.stateless_normal((12, 8), seed=(3, 4)) * 5.0)
+    for _ in range(30):
+        kernel = layer.normalised_kernel(training=True)
+    assert np.linalg.svd(kernel.numpy(), compute_uv=False)[0] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_generator_contract():
+    g = gm.build_generator(latent_dim=128, size=64, width=256)
+    assert g.input_shape == (None, 128) and g.output_shape == (None, 64, 64, 3)
+    assert 1_000_000 <= g.count_params() <= 3_000_000
+    kinds = {type(layer).__name__ for layer in g.layers}
+    assert kinds <= {"InputLayer", "Dense", "Reshape", "BatchNormalization", "ReLU", "Conv2DTranspose", "Conv2D"}
+    out = g(tf.random.stateless_normal((2, 128), seed=(0, 1)), training=False).numpy()
+    assert out.min() >= -1 and out.max() <= 1
+
+
+@pytest.fixture(scope="module")
+def exported(work):
+    runs = str(work["runs"])
+    assert gan.main(["directions", "--name", "full", "--samples", "300", "--count", "8", "--runs-dir", runs,
+                     "--labels", "PC1=size,PC2=colour"]) == 0
+    out = work["root"] / "exported" / "full"
+    assert gan.main(["export", "--name", "full", "--out", str(out), "--runs-dir", runs]) == 0
+    return out
+
+
+def test_directions_file(work, exported):
+    doc = json.loads((exported / "directions.json").read_text())
+    assert doc["latent_dim"] == 16 and doc["layer"] == "fc_act" and doc["truncation_default"] == 0.8
+    dirs = doc["directions"]
+    assert [d["index"] for d in dirs] == list(range(8))
+    assert [d["label"] for d in dirs[:3]] == ["size", "colour", "PC3"]
+    ev = [d["explained_variance"] for d in dirs]
+    assert ev == sorted(ev, reverse=True) and 0 < sum(ev) <= 1
+    for d in dirs:
+        assert len(d["vector"]) == 16 and np.linalg.norm(d["vector"]) == pytest.approx(1.0, abs=1e-5)
+        assert 0.5 < d["std"] < 1.5
+    strips = work["runs"] / "latent" / "full" / "directions"
+    assert len(list(strips.glob("pc*.png"))) == 8 and (strips / "overview.png").exists()
+
+
+def test_export_round_trip(work, exported):
+    import tensorflowjs as tfjs
+
+    card = json.loads((exported / "card.json").read_text())
+    validate_card(card)
+    assert card["studio"] == "latent" and card["format"] == "layers" and card["entry"] == "model.json"
+    on_disk = {p.name for p in exported.iterdir()} - {"card.json"}
+    assert set(card["files"]) == on_disk and {"model.json", "directions.json", "reference.json"} <= on_disk
+    for name, meta in card["files"].items():
+        blob = (exported / name).read_bytes()
+        assert meta["bytes"] == len(blob) and meta["sha256"] == hashlib.sha256(blob).hexdigest()
+    assert card["extras"]["latent_dim"] == 16 and card["extras"]["image_size"] == 32
+    assert card["extras"]["output_range"] == [-1, 1]
+    m = card["metrics"]
+    assert m["swd_x1e3"] > 0 and m["swd_real_floor_x1e3"] > 0 and len(m["swd_per_level"]) == 2
+    assert card["training"]["epochs"] == 2 and "--epochs 2" in card["training"]["command"]
+    assert card["weights_dtype"] == ("float16" if m["float16_max_abs_diff"] <= gan.FLOAT16_MAX_ABS_DIFF else "float32")
+
+    reloaded = tfjs.converters.load_keras_model(str(exported / "model.json"))
+    ref = json.loads((exported / "reference.json").read_text())
+    z = np.array(ref["latents"], np.float32)
+    out = reloaded(z, training=False).numpy()
+    assert out.shape == (2, 32, 32, 3)
+    np.testing.assert_allclose(out.reshape(2, -1), np.array(ref["pixels"]), atol=2e-5)
+    trained, _ = _weights("full", work["runs"])
+    ema = trained.ema_ready()
+    direct = ema(z, training=False).numpy()
+    assert np.abs(direct - out).max() <= m["float16_max_abs_diff"] + 1e-5
+    assert isinstance(reloaded, keras.Model)
