@@ -1,0 +1,120 @@
+"""Corpus reading for the poems studio: NFC vocabulary, whole-block split, bad corpora."""
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from tests.unit.poems_testdata import CYRILLIC_WORDS, decomposed, write_block_corpus, write_folder_corpus
+from training.text_corpus import CorpusError, encode, load_corpus, real_lines, split_blocks
+
+
+def test_vocabulary_is_nfc_and_sorted(tmp_path):
+    nfc = write_block_corpus(tmp_path / "nfc" / "pjesme.txt")
+    nfd = tmp_path / "nfd" / "pjesme.txt"
+    nfd.parent.mkdir()
+    text = nfc.read_text(encoding="utf-8")
+    nfd.write_text(decomposed(text), encoding="utf-8")
+    assert len(decomposed(text)) > len(text)  # the file really holds combining carons / acutes
+
+    a, b = load_corpus(nfc), load_corpus(nfd)
+    assert a.chars == b.chars
+    assert a.train_text == b.train_text and a.val_text == b.val_text
+    for ch in "čćšžđ":
+        assert ch in a.chars
+    assert "\u030c" not in a.chars and "\u0301" not in a.chars  # no combining marks
+    assert a.chars[0] == "\n" and a.chars == ["\n"] + sorted(set(a.chars) - {"\n"})
+    assert all(unicodedata.is_normalized("NFC", c) for c in a.chars)
+    assert encode("čaša", a.chars) == [a.chars.index(c) for c in "čaša"]
+
+
+def test_cyrillic_vocabulary_and_counts(tmp_path):
+    path = write_block_corpus(tmp_path / "ћирилица.txt", CYRILLIC_WORDS, blocks=40)
+    corpus = load_corpus(path)
+    text = path.read_text(encoding="utf-8")
+    assert set(corpus.chars) == set(text)
+    for ch in "ћђчжшЛМК":
+        assert ch in corpus.chars
+    assert not any("a" <= c.lower() <= "z" for c in corpus.chars)  # no Latin letters leaked in
+    assert corpus.n_chars == len(text)
+    assert corpus.n_lines == text.count("\n")
+    assert "vocabulary" in corpus.summary() and f"{corpus.n_chars:,}" in corpus.summary()
+
+
+def test_split_takes_whole_blocks(tmp_path):
+    path = write_block_corpus(tmp_path / "p.txt", blocks=80)
+    blocks = split_blocks(path.read_text(encoding="utf-8"))
+    corpus = load_corpus(path, val_fraction=0.2, seed=3)
+    assert corpus.split_by == "blocks"
+    assert corpus.val_units and set(corpus.val_units) <= set(blocks)
+    train_blocks = split_blocks(corpus.train_text)
+    assert sorted(train_blocks + corpus.val_units) == sorted(blocks)
+    frac = len(corpus.val_text) / (len(corpus.val_text) + len(corpus.train_text))
+    assert 0.15 < frac < 0.3
+    # deterministic for a seed, different for another
+    assert load_corpus(path, 0.2, seed=3).val_units == corpus.val_units
+    assert load_corpus(path, 0.2, seed=4).val_units != corpus.val_units
+
+
+def test_folder_split_takes_whole_files(tmp_path):
+    folder = write_folder_corpus(tmp_path / "pjesme", files=12)
+    (tmp_path / "pjesme" / ".hidden.txt").write_bytes(b"\x00\x01")  # hidden files are not read
+    corpus = load_corpus(folder, val_fraction=0.2)
+    assert corpus.split_by == "files" and len(corpus.texts) == 12
+    files = {p.read_text(encoding="utf-8").strip("\n") for p in folder.glob("*.txt")}
+    assert set(corpus.val_units) <= files and len(corpus.val_units) >= 1
+    for unit in corpus.val_units:
+        assert unit not in corpus.train_text
+
+
+def test_real_lines_come_from_held_out_units(tmp_path):
+    corpus = load_corpus(write_block_corpus(tmp_path / "p.txt", blocks=80), val_fraction=0.25)
+    lines = real_lines(corpus.val_units, 20, 90, limit=50)
+    assert lines
+    assert all(20 <= len(line) <= 90 and line in corpus.val_text for line in lines)
+    assert len(set(lines)) == len(lines)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b"\n  \n\n", "empty"),
+    (b"Pa on ode\x00\x01\x02 na kulu", "binary"),
+    ("Pa on ode na bijelu kulu, čaša".encode("cp1250"), "not valid UTF-8"),
+])
+def test_bad_files_are_named(tmp_path, content, message):
+    bad = tmp_path / "pjesme" / "loša-pjesma.txt"
+    write_folder_corpus(tmp_path / "pjesme", files=3)
+    bad.write_bytes(content)
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path / "pjesme")
+    assert message in str(err.value)
+    assert str(bad) in str(err.value)
+
+
+def test_huge_vocabulary_is_refused(tmp_path):
+    good = write_block_corpus(tmp_path / "c" / "a.txt")
+    huge = tmp_path / "c" / "b-ideographs.txt"
+    huge.write_text("\n\n".join("".join(chr(0x4E00 + i + j) for j in range(30)) for i in range(0, 600, 30)),
+                    encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path / "c")
+    assert str(huge) in str(err.value) and "500" in str(err.value)
+    assert load_corpus(good).chars  # the other file alone is fine
+
+
+def test_missing_and_empty_folder(tmp_path):
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="holds no files"):
+        load_corpus(tmp_path / "empty")
+
+
+def test_cli_reports_bad_corpus_without_traceback(tmp_path, capsys):
+    from training import poems
+
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    rc = poems.main(["train", "--corpus", str(bad), "--name", "bad", "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert rc == 2 and str(bad) in err and "binary" in err and "Traceback" not in err
