@@ -1,0 +1,263 @@
+// Stateful character generation: prime once with the seed text, then one LSTM step per
+// new character. Steps run in chunks on the backend: the sampled id tensor feeds the
+// next step directly, and each chunk is read back once (ids plus the top candidates
+// for the next step). Between chunks we yield to the event loop, and the chunk size
+// adapts so that no chunk keeps the main thread busy for long. No DOM here.
+import * as tf from "@tensorflow/tfjs";
+import type { EngineState, StepEngine } from "./engine";
+import { checkSampling, engineTemperature, GumbelNoise, isGreedy, markExcluded, randomSeed, sampleId, type Candidate, type SamplingOptions } from "./sampling";
+import type { Vocabulary } from "./vocab";
+
+export interface GenerateOptions extends SamplingOptions {
+  /** Characters to write. */
+  length: number;
+  /** Seed of the random generator (same seed, same text). Random when left out. */
+  seed?: number;
+  signal?: AbortSignal;
+  /** Called after each chunk with the new characters. */
+  onChunk?: (chunk: GeneratedChunk) => void;
+  /** How many next-character candidates to read back with each chunk (0: none). */
+  candidates?: number;
+  /** Synchronous work allowed per chunk, in ms (default 12). */
+  chunkBudgetMs?: number;
+  /** Time between screen updates to aim for, in ms (default 120). */
+  latencyMs?: number;
+  /** Largest chunk (default 256). */
+  maxChunk?: number;
+  /** A fixed chunk size instead of the adaptive one (benchmarks: 1 reads back every character). */
+  chunk?: number;
+}
+
+export interface GeneratedChunk {
+  text: string;
+  ids: number[];
+  written: number;
+  total: number;
+  candidates: Candidate[] | null;
+  /** Steps in this chunk and the time the main thread spent issuing them. */
+  steps: number;
+  syncMs: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  stopped: boolean;
+  ms: number;
+  msPerChar: number;
+  chunks: number;
+  longestSyncMs: number;
+  seed: number;
+}
+
+export interface PrimeResult {
+  /** The seed text as the model read it (normalised, unknown characters removed). */
+  kept: string;
+  unknown: string[];
+  /** True when nothing usable was left and the model was primed with a new line. */
+  fallback: boolean;
+}
+
+/** Resolves on the next turn of the event loop (a macrotask without setTimeout's clamping). */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+export class CharGenerator {
+  private state: EngineState | null = null;
+  private busy = false;
+  private disposed = false;
+
+  constructor(
+    readonly engine: StepEngine,
+    readonly vocab: Vocabulary,
+  ) {
+    if (engine.vocabSize !== vocab.size) {
+      throw new Error(`vocab.json has ${vocab.size} characters but the model has ${engine.vocabSize}`);
+    }
+  }
+
+  get primed(): boolean {
+    return this.state !== null;
+  }
+
+  private setState(next: EngineState): void {
+    if (this.state) this.engine.disposeState(this.state);
+    this.state = next;
+  }
+
+  private guard(): void {
+    if (this.disposed) throw new Error("this generator was disposed");
+    if (this.busy) throw new Error("this generator is already writing");
+  }
+
+  /** Resets the state and feeds the seed text one character at a time. */
+  async prime(text: string, signal?: AbortSignal): Promise<PrimeResult> {
+    this.guard();
+    const { ids, unknown, kept } = this.vocab.encode(text);
+    const fallback = ids.length === 0;
+    const feed = fallback ? [this.vocab.fallbackId] : ids;
+    this.busy = true;
+    try {
+      this.setState(this.engine.initialState());
+      const all = tf.tensor1d(feed, "int32");
+      try {
+        for (let start = 0; start < feed.length; start += 64) {
+          for (let i = start; i < Math.min(start + 64, feed.length); i++) {
+            const next = tf.tidy(() => this.engine.feed(this.state as EngineState, tf.slice(all, [i], [1])));
+            this.setState(next);
+          }
+          if (start + 64 < feed.length) {
+            await nextTask();
+            if (signal?.aborted) break;
+          }
+        }
+      } finally {
+        all.dispose();
+      }
+    } finally {
+      this.busy = false;
+    }
+    return { kept, unknown, fallback };
+  }
+
+  /** The model's next-character distribution (softmax at `temperature`) for the current state. */
+  async distribution(temperature = 1): Promise<Float32Array> {
+    if (!this.state) throw new Error("prime the generator first");
+    const probs = tf.tidy(() => tf.softmax(this.engine.logits(this.state as EngineState, temperature)));
+    try {
+      return (await probs.data()) as Float32Array;
+    } finally {
+      probs.dispose();
+    }
+  }
+
+  /** The k most likely next characters, with which the filters would leave out. */
+  async candidates(k: number, options: SamplingOptions): Promise<Candidate[]> {
+    if (!this.state) throw new Error("prime the generator first");
+    const packed = tf.tidy(() => this.packCandidates(k, options));
+    try {
+      return this.unpackCandidates(await packed.data(), 0, k, options);
+    } finally {
+      packed.dispose();
+    }
+  }
+
+  private packCandidates(k: number, options: SamplingOptions): tf.Tensor1D {
+    const probs = tf.softmax(this.engine.logits(this.state as EngineState, engineTemperature(options)));
+    const top = tf.topk(probs, Math.min(k, this.vocab.size), true);
+    return tf.concat([tf.reshape(top.values, [-1]), tf.reshape(tf.cast(top.indices, "float32"), [-1])]);
+  }
+
+  private unpackCandidates(data: ArrayLike<number>, offset: number, k: number, options: SamplingOptions): Candidate[] {
+    const n = Math.min(k, this.vocab.size);
+    const probabilities = Array.from({ length: n }, (_, i) => data[offset + i]);
+    const excluded = markExcluded(probabilities, options);
+    return probabilities.map((probability, i) => {
+      const id = Math.round(data[offset + n + i]);
+      return { id, char: this.vocab.chars[id], probability, excluded: excluded[i] };
+    });
+  }
+
+  /** Writes `length` characters after the current state (prime first). */
+  async generate(options: GenerateOptions): Promise<GenerateResult> {
+    this.guard();
+    if (!this.state) throw new Error("prime the generator first");
+    const sampling = checkSampling(options);
+    const total = Math.max(0, Math.floor(options.length));
+    const seed = options.seed ?? randomSeed();
+    const noise = isGreedy(sampling) ? null : new GumbelNoise(seed, this.vocab.size);
+    const temperature = engineTemperature(sampling);
+    const k = Math.max(0, Math.floor(options.candidates ?? 0));
+    const budget = options.chunkBudgetMs ?? 12;
+    const latency = options.latencyMs ?? 120;
+    const maxChunk = Math.max(1, options.maxChunk ?? 256);
+    let chunk = options.chunk ?? 4;
+    let written = 0;
+    let text = "";
+    let chunks = 0;
+    let longestSyncMs = 0;
+    let stopped = false;
+    const started = performance.now();
+    this.busy = true;
+    try {
+      while (written < total) {
+        if (options.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        const steps = Math.min(chunk, total - written);
+        const t0 = performance.now();
+        const block = noise ? noise.block(steps) : null;
+        const ids: tf.Tensor1D[] = [];
+        let packed: tf.Tensor1D;
+        try {
+          for (let i = 0; i < steps; i++) {
+            const step = tf.tidy(() => {
+              const row = block ? (tf.slice(block, [i, 0], [1, this.vocab.size]) as tf.Tensor2D) : null;
+              const id = sampleId(this.engine.logits(this.state as EngineState, temperature), sampling, row);
+              return { id, state: this.engine.feed(this.state as EngineState, id) };
+            });
+            ids.push(step.id);
+            this.setState(step.state);
+          }
+          packed = tf.tidy(() => {
+            const parts: tf.Tensor1D[] = [tf.cast(tf.concat(ids), "float32") as tf.Tensor1D];
+            if (k > 0) parts.push(this.packCandidates(k, sampling));
+            return tf.concat(parts);
+          });
+        } finally {
+          tf.dispose(ids);
+          block?.dispose();
+        }
+        const syncMs = performance.now() - t0;
+        let data: Float32Array;
+        try {
+          data = (await packed.data()) as Float32Array;
+        } finally {
+          packed.dispose();
+        }
+        const chunkMs = performance.now() - t0;
+        const newIds = Array.from(data.subarray(0, steps), Math.round);
+        const piece = this.vocab.decode(newIds);
+        text += piece;
+        written += steps;
+        chunks += 1;
+        longestSyncMs = Math.max(longestSyncMs, syncMs);
+        options.onChunk?.({
+          text: piece,
+          ids: newIds,
+          written,
+          total,
+          candidates: k > 0 ? this.unpackCandidates(data, steps, k, sampling) : null,
+          steps,
+          syncMs,
+        });
+        if (options.chunk === undefined) {
+          // Grow while both the busy time and the time between updates stay within budget.
+          const bySync = (budget * steps) / Math.max(syncMs, 0.01);
+          const byLatency = (latency * steps) / Math.max(chunkMs, 0.01);
+          chunk = Math.max(1, Math.min(maxChunk, Math.floor(Math.min(bySync, byLatency, steps * 2))));
+        }
+        if (written < total) await nextTask();
+      }
+    } finally {
+      this.busy = false;
+    }
+    const ms = performance.now() - started;
+    return { text, stopped, ms, msPerChar: written ? ms / written : 0, chunks, longestSyncMs, seed };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.state) this.engine.disposeState(this.state);
+    this.state = null;
+  }
+}
