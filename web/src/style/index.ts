@@ -398,6 +398,7 @@ class StyleStudio {
         ctx.drawImage(video, 0, 0, fit.width, fit.height);
         const start = performance.now();
         const out = await stylizer.stylize(pixelsOf(frame.src), this.styleWeights());
+        if (!this.webcam?.active || this.disposed) return; // stopped while this frame ran
         context2d(frame.stylised).putImageData(out, 0, 0);
         this.showResult({ content: frame.src, stylised: frame.stylised, ms: performance.now() - start, tiles: 1, weights: this.styleWeights() }, "Webcam");
       },

@@ -34,6 +34,12 @@ export interface TiledOptions {
   maxCore?: number;
   /** Long side of the downscaled whole image whose statistics every tile uses. */
   statsSide?: number;
+  /**
+   * Normalisation statistics for every tile: recorded from a downscaled copy of the whole image
+   * (default), given (the caller keeps ownership), or "per-tile" (each tile its own: shows the
+   * seams this design avoids; for tests and demonstrations).
+   */
+  statistics?: NormStats | "per-tile";
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /** Receives each finished tile core. */
@@ -171,13 +177,16 @@ export class Stylizer {
     const tiles = this.planTiles(source.width, source.height, maxCore);
     const small = fitLongSide(source.width, source.height, statsSide);
     check();
-    const smallPixels = source.scaled(small.width, small.height);
-    const smallTensor = tf.browser.fromPixels(smallPixels);
-    let stats: NormStats;
-    try {
-      stats = this.recordStats(smallTensor, weights);
-    } finally {
-      smallTensor.dispose();
+    let stats: NormStats | undefined;
+    const ownStats = options.statistics === undefined;
+    if (options.statistics instanceof NormStats) stats = options.statistics;
+    else if (ownStats) {
+      const smallTensor = tf.browser.fromPixels(source.scaled(small.width, small.height));
+      try {
+        stats = this.recordStats(smallTensor, weights);
+      } finally {
+        smallTensor.dispose();
+      }
     }
     try {
       options.onProgress?.(0, tiles.length);
@@ -195,7 +204,7 @@ export class Stylizer {
         options.onProgress?.(i + 1, tiles.length);
       }
     } finally {
-      stats.dispose();
+      if (ownStats) stats?.dispose();
     }
     return { tiles, statsSize: [small.width, small.height] };
   }
@@ -250,6 +259,16 @@ async function toImageData(rgba: tf.Tensor3D, width: number, height: number): Pr
   }
 }
 
+/** Lets the page paint (progress) and handle input (Cancel) between tiles. */
 function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    // After the next animation frame (the paint), or after 50 ms in a hidden tab without frames.
+    const fallback = setTimeout(resolve, 50);
+    if (typeof requestAnimationFrame === "function") {
+      requestAnimationFrame(() => {
+        clearTimeout(fallback);
+        setTimeout(resolve, 0);
+      });
+    }
+  });
 }

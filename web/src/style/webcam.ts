@@ -1,5 +1,6 @@
 // Live webcam loop: at most one frame in flight; frames that arrive while the network is
 // busy are dropped (the next run takes the newest frame), so the page never queues up.
+// `dropped` counts camera frames that were never stylised.
 
 export interface WebcamOptions {
   /** Stylises one frame (the video element holds the newest frame). */
@@ -16,6 +17,7 @@ export class WebcamLoop {
   private busy = false;
   private frames = 0;
   private windowStart = 0;
+  private lastPresented: number | null = null;
   processed = 0;
   dropped = 0;
 
@@ -45,8 +47,9 @@ export class WebcamLoop {
     await this.video.play();
     this.running = true;
     this.frames = 0;
+    this.lastPresented = null;
     this.windowStart = performance.now();
-    requestAnimationFrame(this.tick);
+    this.schedule();
   }
 
   stop(): void {
@@ -56,14 +59,30 @@ export class WebcamLoop {
     this.video.srcObject = null;
   }
 
-  private readonly tick = (): void => {
+  /** Next frame: the video's own frame callback where the browser has it, else animation frames. */
+  private schedule(): void {
     if (!this.running) return;
-    requestAnimationFrame(this.tick);
-    if (this.busy) {
-      this.dropped += 1;
+    const video = this.video as HTMLVideoElement & {
+      requestVideoFrameCallback?: (cb: (now: number, meta: { presentedFrames: number }) => void) => number;
+    };
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback((_, meta) => this.take(meta.presentedFrames));
+    else requestAnimationFrame(() => this.take(null));
+  }
+
+  /**
+   * Stylises the newest frame; the next one is only requested once this one is done, so at
+   * most one frame is ever in flight. Frames the camera presented meanwhile are dropped.
+   */
+  private take(presentedFrames: number | null): void {
+    if (!this.running) return;
+    if (this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || this.video.videoWidth === 0) {
+      this.schedule();
       return;
     }
-    if (this.video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || this.video.videoWidth === 0) return;
+    if (presentedFrames !== null) {
+      if (this.lastPresented !== null) this.dropped += Math.max(0, presentedFrames - this.lastPresented - 1);
+      this.lastPresented = presentedFrames;
+    }
     this.busy = true;
     this.options
       .onFrame(this.video)
@@ -76,13 +95,18 @@ export class WebcamLoop {
           this.frames = 0;
           this.windowStart = now;
         }
+        this.busy = false;
+        this.schedule();
       })
       .catch((error: Error) => {
+        this.busy = false;
         this.stop();
         this.options.onError(error);
-      })
-      .finally(() => {
-        this.busy = false;
       });
-  };
+  }
+
+  /** True while a frame is being stylised. */
+  get inFlight(): boolean {
+    return this.busy;
+  }
 }
