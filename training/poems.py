@@ -691,12 +691,14 @@ def export(args) -> int:
                          chars if config.get("init_from") else None)
     val_ids = encode(corpus.val_text, chars)
 
-    f32 = step_model_from(weights, arch, V)
-    runner = StepRunner(f32)
+    # one stateful step model (and one traced step function) serves every set of weights below
+    step_model = step_model_from(weights, arch, V)
+    runner = StepRunner(step_model)
     probe = val_ids[: args.probe_chars] or encode(DEFAULT_SEED_TEXT, chars)
     p32 = distributions(runner, probe)
-    r16 = StepRunner(step_model_from(float16_round(weights), arch, V))
-    f16_diff = float(np.abs(distributions(r16, probe) - p32).max())
+    set_weights_by_layer(step_model, float16_round(weights))
+    f16_diff = float(np.abs(distributions(runner, probe) - p32).max())
+    set_weights_by_layer(step_model, weights)
     use16 = args.float16 and f16_diff <= args.float16_tolerance
     print(f"float16 weights: max |Δp| over {len(probe)} validation characters = {f16_diff:.2e} "
           f"(tolerance {args.float16_tolerance:g}) -> {'float16' if use16 else 'float32'}")
@@ -713,13 +715,13 @@ def export(args) -> int:
         return 2
     primer_ids = encode(primer, chars)
     ref32 = softmax(runner.prime(primer_ids))
-    rs = StepRunner(step_model_from(stored, arch, V))
-    ref_stored = softmax(rs.prime(primer_ids))
-    greedy, logits = [], rs.prime(primer_ids)
+    set_weights_by_layer(step_model, stored)
+    ref_stored = softmax(runner.prime(primer_ids))
+    greedy, logits = [], runner.prime(primer_ids)
     for _ in range(40):
         nxt = int(np.argmax(logits))
         greedy.append(chars[nxt])
-        logits = rs.step(nxt)
+        logits = runner.step(nxt)
     # the training (stateless) model's last-step distribution for the same text: parity of the step copy
     train_model = build_model(V, **arch)
     set_weights_by_layer(train_model, weights)
@@ -739,20 +741,22 @@ def export(args) -> int:
 
     out = Path(args.out) if args.out else DEFAULT_EXPORT_ROOT / STUDIO / args.name
     name = out.name
-    params = int(f32.count_params())
+    params = int(step_model.count_params())
     hardware = f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU ({platform.system()})"
 
     def write(tmp: Path) -> dict:
-        model = step_model_from(stored, arch, V)
-        save_tfjs_layers(model, tmp, float16=use16)
+        import tensorflowjs as tfjs
+
+        set_weights_by_layer(step_model, stored)
+        step_model.reset_states()
+        save_tfjs_layers(step_model, tmp, float16=use16)
         snap_entries = []
         for ep, val_bpc in snaps:
             _, sw = load_run_weights(run, f"snapshot:{ep}")
             folder = tmp / "snapshots" / f"epoch-{ep:03d}"
             folder.mkdir(parents=True)
-            import tensorflowjs as tfjs
-
-            tfjs.converters.save_keras_model(step_model_from(sw, arch, V), str(folder),
+            set_weights_by_layer(step_model, sw)
+            tfjs.converters.save_keras_model(step_model, str(folder),
                                              quantization_dtype_map={args.snapshot_dtype: "*"}
                                              if args.snapshot_dtype != "float32" else None)
             snap_entries.append({"epoch": ep, "entry": f"snapshots/epoch-{ep:03d}/model.json",
@@ -777,7 +781,7 @@ def export(args) -> int:
         init = config.get("init_from")
         command = reproduce_command(config["command"], state["epoch"])
         if init and init.get("command"):
-            command = f"{reproduce_command(init['command'], init.get('epochs'))}  &&  {command}"
+            command = f"{reproduce_command(init['command'], init.get('best_epoch') or init.get('epochs'))}  &&  {command}"
         card = {
             "name": name,
             "studio": STUDIO,

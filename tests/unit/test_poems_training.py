@@ -49,7 +49,7 @@ def work(tmp_path_factory):
 def latin_export(work):
     out = work["root"] / "exported" / "latin"
     assert poems.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out),
-                       "--float16-tolerance", "1"]) == 0
+                       "--float16-tolerance", "1", "--probe-chars", "40"]) == 0
     return out
 
 
@@ -98,15 +98,25 @@ def test_killed_run_resumes_exactly(work):
     assert b["wall_time_s"] > b["history"][0]["wall_time_s"] > 0
 
 
-def test_epoch_boundary_resume_and_time_budget(work):
+@pytest.fixture(scope="module")
+def cyr_run(work):
+    """A Cyrillic run stopped by its time budget inside epoch 1, then resumed to 2 epochs."""
     runs, corpus = work["runs"], work["cyr"]
-    assert train(runs, corpus, "budget", "--epochs", "5", "--max-minutes", "0.0001") == 0
-    state = json.loads((runs / "poems" / "budget" / "state.json").read_text())
-    assert state["epoch"] == 0 and state["finished"] is None  # budget used up before the first epoch ended
-    assert train(runs, corpus, "budget", "--epochs", "1", "--resume") == 0
-    state = json.loads((runs / "poems" / "budget" / "state.json").read_text())
-    assert state["epoch"] == 1 and [h["epoch"] for h in state["history"]] == [1]
-    assert state["finished"] == "reached 1 epochs"
+    args = ("--epochs", "2", "--snapshots", "1")
+    assert train(runs, corpus, "cyr", *args, "--max-minutes", "0.0001") == 0
+    run = runs / "poems" / "cyr"
+    first = json.loads((run / "state.json").read_text())
+    assert train(runs, corpus, "cyr", *args, "--resume") == 0
+    return run, first
+
+
+def test_time_budget_stops_inside_an_epoch_and_resumes(cyr_run):
+    run, first = cyr_run
+    assert first["epoch"] == 0 and first["step_in_epoch"] >= 1 and first["finished"] is None
+    assert first["history"] == [] and first["ckpt"]
+    state = json.loads((run / "state.json").read_text())
+    assert state["epoch"] == 2 and [h["epoch"] for h in state["history"]] == [1, 2]
+    assert state["finished"] == "reached 2 epochs" and state["wall_time_s"] >= first["wall_time_s"]
 
 
 def _step_probs(model, ids):
@@ -182,11 +192,11 @@ def test_export_round_trip_float16_with_snapshots(work, latin_export):
     assert "--init-from" not in card["training"]["command"] and "--epochs 3" in card["training"]["command"]
 
 
-def test_export_cyrillic_float32_and_sampler(work, capsys):
+def test_export_cyrillic_float32_and_sampler(work, cyr_run, capsys):
     runs = work["runs"]
-    assert train(runs, work["cyr"], "cyr", "--epochs", "2", "--snapshots", "1") == 0
     out = work["root"] / "exported" / "cyr"
-    assert poems.main(["export", "--name", "cyr", "--runs-dir", str(runs), "--out", str(out), "--no-float16"]) == 0
+    assert poems.main(["export", "--name", "cyr", "--runs-dir", str(runs), "--out", str(out), "--no-float16",
+                       "--probe-chars", "40"]) == 0
     card = _check_export(out, runs / "poems" / "cyr", float16=False)
     assert any("\u0400" <= c <= "\u04ff" for c in card["extras"]["default_seed"])
     capsys.readouterr()
@@ -194,12 +204,12 @@ def test_export_cyrillic_float32_and_sampler(work, capsys):
     chars = set(json.loads((out / "vocab.json").read_text(encoding="utf-8"))["chars"])
     outputs = []
     for model in (str(out), str(runs / "poems" / "cyr")):
-        assert poems.main(["sample", "--model", model, "--seed", "Марко QZ", "--length", "60", "--rng-seed", "7",
+        assert poems.main(["sample", "--model", model, "--seed", "Марко QZ", "--length", "30", "--rng-seed", "7",
                            "--top-p", "0.9"]) == 0
         cap = capsys.readouterr()
         assert "Q" in cap.err and "Z" in cap.err  # unknown seed characters are reported, not a crash
         text = cap.out[:-1]
-        assert text.startswith("Марко QZ") and len(text) == len("Марко QZ") + 60
+        assert text.startswith("Марко QZ") and len(text) == len("Марко QZ") + 30
         assert set(text[len("Марко QZ"):]) <= chars
         outputs.append(text)
     assert outputs[0] == outputs[1]  # the exported float32 model samples exactly like the run's weights
@@ -209,7 +219,7 @@ def test_failed_export_keeps_previous_model(work, latin_export, capsys):
     out = latin_export
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     rc = poems.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out),
-                     "--no-float16", "--max-mb", "0.001"])
+                     "--no-float16", "--max-mb", "0.001", "--probe-chars", "20"])
     assert rc == 2 and "--max-mb" in capsys.readouterr().err
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
@@ -247,7 +257,8 @@ def test_fine_tune_extends_vocabulary_and_helps(work):
     scratch = json.loads((runs / "poems" / "scratch" / "state.json").read_text())["best_val_bpc"]
     assert ft < scratch - 0.1
     out = root / "exported" / "ft"
-    assert poems.main(["export", "--name", "ft", "--runs-dir", str(runs), "--out", str(out)]) == 0
+    assert poems.main(["export", "--name", "ft", "--runs-dir", str(runs), "--out", str(out),
+                       "--probe-chars", "20"]) == 0
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))
     assert "--init-from" in card["training"]["command"] and src["command"] in card["training"]["command"]
     assert card["training"]["init_from"]["path"] == str(work["run"].resolve())
@@ -266,12 +277,12 @@ sys.exit(poems.main(sys.argv[1:]))
 
 def test_mirrored_strategy_on_two_logical_cpus(work):
     args = ["train", "--corpus", str(work["cyr"]), "--name", "mirrored", "--runs-dir", str(work["runs"]), *TINY,
-            "--epochs", "2", "--dropout", "0.1", "--strategy", "mirrored", "--threads", "1"]
+            "--epochs", "1", "--dropout", "0.1", "--strategy", "mirrored", "--threads", "1"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run([sys.executable, "-c", MIRRORED, *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "2 replica(s)" in proc.stdout
     state = json.loads((work["runs"] / "poems" / "mirrored" / "state.json").read_text())
-    assert state["epoch"] == 2 and all(np.isfinite(h["val_bpc"]) for h in state["history"])
-    assert state["history"][1]["val_bpc"] < state["history"][0]["val_bpc"]
+    vocab = len(json.loads((work["runs"] / "poems" / "mirrored" / "config.json").read_text())["chars"])
+    assert state["epoch"] == 1 and state["best_val_bpc"] < np.log2(vocab) - 0.5  # better than guessing uniformly
