@@ -106,10 +106,13 @@ function visibleDebouncedTask(element: HTMLElement, task: () => Promise<void>, m
     settle();
   };
   run.idle = () => (timer || running ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve());
-  const observer = new IntersectionObserver((entries) => {
-    visible = entries.some((e) => e.isIntersecting);
-    if (visible && stale && !timer) run();
-  });
+  const observer = new IntersectionObserver(
+    (entries) => {
+      visible = entries.some((e) => e.isIntersecting);
+      if (visible && stale && !timer) run();
+    },
+    { rootMargin: "25% 0px" },
+  );
   observer.observe(element);
   return run;
 }

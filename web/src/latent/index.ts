@@ -2,7 +2,6 @@
 // mounts the studio. `#/latent?m=NAME&z=CODE` opens a shared point; `&seed=N` a seed.
 import { h } from "../ui/dom";
 import { ProgressBar, messageBox } from "../ui/progress";
-import { metricSummary } from "../ui/catalogue_list";
 import { fetchModelJson, modelsFor, type ModelCard } from "../models";
 import type { StudioView } from "../studio";
 import { LatentGenerator, type LatentExtras } from "./generator";
@@ -25,11 +24,19 @@ function hashParams(): URLSearchParams {
   return new URLSearchParams(query);
 }
 
+function quality(card: ModelCard): string {
+  const swd = card.metrics.swd_x1e3;
+  const floor = card.metrics.swd_real_floor_x1e3;
+  if (typeof swd !== "number") return "";
+  const ref = typeof floor === "number" ? `; real images against each other: ${floor.toFixed(1)}` : "";
+  return `sliced Wasserstein distance ×10³ ${swd.toFixed(1)} (lower is better${ref})`;
+}
+
 function describe(card: ModelCard): HTMLElement {
   const epochs = card.training.epochs !== undefined ? `${card.training.epochs} epochs` : `${card.training.steps} steps`;
   return h("div", { class: "model-info" },
     h("p", { class: "model-title" }, h("strong", { text: card.title }), ` · ${card.description}`),
-    h("p", { class: "meta", text: [epochs, card.weights_dtype ? `${card.weights_dtype} weights` : "", metricSummary(card)].filter(Boolean).join(" · ") }),
+    h("p", { class: "meta", text: [epochs, card.weights_dtype ? `${card.weights_dtype} weights` : "", quality(card)].filter(Boolean).join(" · ") }),
     card.credits ? h("p", { class: "credits", text: `Images: ${card.credits}` }) : null);
 }
 

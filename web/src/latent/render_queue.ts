@@ -1,6 +1,7 @@
 // Coalesces render requests: at most one render per animation frame, never more
 // than one running, and only the latest request is kept while one runs (stale
-// requests are dropped, not queued).
+// requests are dropped, not queued). A render that took a frame or longer is
+// followed at once by the next one, without waiting for another frame.
 
 export interface RenderStats {
   requested: number;
@@ -10,10 +11,13 @@ export interface RenderStats {
   times: number[];
 }
 
+const FRAME_MS = 1000 / 60;
+
 export class LatestRenderQueue<T> {
   private pending: T | null = null;
   private running = false;
   private frame = 0;
+  private timer = 0;
   private closed = false;
   private waiters: (() => void)[] = [];
   readonly stats: RenderStats = { requested: 0, rendered: 0, dropped: 0, times: [] };
@@ -44,13 +48,22 @@ export class LatestRenderQueue<T> {
   close(): void {
     this.closed = true;
     this.pending = null;
-    if (this.frame) cancelAnimationFrame(this.frame);
+    cancelAnimationFrame(this.frame);
+    clearTimeout(this.timer);
     this.frame = 0;
+    this.timer = 0;
     this.settle();
   }
 
-  private schedule(): void {
-    if (this.running || this.frame || this.closed) return;
+  private schedule(now = false): void {
+    if (this.running || this.frame || this.timer || this.closed) return;
+    if (now) {
+      this.timer = window.setTimeout(() => {
+        this.timer = 0;
+        void this.pump();
+      });
+      return;
+    }
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       void this.pump();
@@ -62,6 +75,7 @@ export class LatestRenderQueue<T> {
     const job = this.pending;
     this.pending = null;
     this.running = true;
+    const started = performance.now();
     try {
       await this.work(job);
       this.stats.rendered += 1;
@@ -72,7 +86,7 @@ export class LatestRenderQueue<T> {
     } finally {
       this.running = false;
     }
-    if (this.pending !== null) this.schedule();
+    if (this.pending !== null) this.schedule(performance.now() - started >= FRAME_MS);
     else this.settle();
   }
 
