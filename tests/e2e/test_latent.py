@@ -106,6 +106,39 @@ def test_generator_matches_keras_reference(page, live_server, latent_card, backe
     assert page.problems.errors == []
 
 
+def test_float16_and_slerp_in_the_browser_match_numpy(page, live_server):
+    """The share code's float16 rounding is IEEE binary16 (as numpy's), ties to even,
+    subnormals and overflow included; slerp keeps the norm between equal-norm ends."""
+    import numpy as np
+
+    open_latent(page, live_server)
+    rng = np.random.default_rng(0)
+    values = np.concatenate([
+        rng.standard_normal(2000) * 3, rng.standard_normal(200) * 1e-5, [0.0, -0.0, 1e-8, 6.1e-5, 65504.0, 65520.0, 1e6, -1e6],
+        np.float16(rng.standard_normal(300)).astype(np.float64) + 2.0 ** -12,  # near-ties
+        [1 + 2.0 ** -11, 1 + 3 * 2.0 ** -11, 2049.0, 2051.0],  # exact ties: round to even
+    ]).astype(np.float32)
+    with np.errstate(over="ignore"):  # 65520 and 1e6 overflow to ±inf, as they should
+        half = values.astype(np.float16)
+    got = page.evaluate("(vs) => vs.map((v) => window.muza.latent.math.halfBits(v))", values.tolist())
+    assert got == half.view(np.uint16).tolist()
+    back = page.evaluate("(bs) => bs.map((b) => { const v = window.muza.latent.math.fromHalfBits(b); return Number.isFinite(v) ? v : String(v); })", got)
+    expected = [float(v) if np.isfinite(v) else ("Infinity" if v > 0 else "-Infinity") for v in half.astype(np.float64)]
+    assert back == expected
+    # Seeded latents are reproducible, standard normal, float16-exact.
+    z = np.array(page.evaluate("() => Array.from(window.muza.latent.math.seededLatent(7, 20000))"))
+    assert z.tolist() == page.evaluate("() => Array.from(window.muza.latent.math.seededLatent(7, 20000))")
+    assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.03
+    assert np.array_equal(z.astype(np.float16).astype(np.float64), z)
+    norms = page.evaluate(
+        """() => { const m = window.muza.latent.math; const a = Float32Array.from(m.seededLatent(1, 128));
+                   const b = Float32Array.from(m.seededLatent(2, 128)); const scale = Math.hypot(...a) / Math.hypot(...b);
+                   const c = b.map((v) => v * scale);
+                   return [0, 0.25, 0.5, 0.75, 1].map((s) => Math.hypot(...m.slerp(a, c, s)) / Math.hypot(...a)); }"""
+    )
+    assert norms == pytest.approx([1.0] * 5, abs=1e-5)
+
+
 # --------------------------------------------------------------------------- the page
 def test_page_shows_model_credits_and_sliders(page, live_server, latent_card, directions):
     open_latent(page, live_server)

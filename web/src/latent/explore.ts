@@ -205,6 +205,7 @@ export function interpolationPanel(host: StudioHost): Panel {
     });
   }
   host.onChange((what) => {
+    if (what === "current") stop(); // the visitor took over the stage
     if (what === "favourites") {
       a.refresh();
       b.refresh();

@@ -5,6 +5,7 @@ import { ProgressBar, messageBox } from "../ui/progress";
 import { fetchModelJson, modelsFor, type ModelCard } from "../models";
 import type { StudioView } from "../studio";
 import { LatentGenerator, type LatentExtras } from "./generator";
+import { fromHalfBits, halfBits, seededLatent, slerp } from "./latent_math";
 import { decodePoint, parseDirections, type DirectionsFile, type LatentPoint } from "./latent_state";
 import { LatentStudio } from "./latent_studio";
 import "./latent.css";
@@ -99,6 +100,7 @@ async function open(root: HTMLElement, card: ModelCard, all: ModelCard[], state:
     settled: () => studio.idle(),
     latent: () => Array.from(studio.state.latent()),
     shareUrl: () => studio.shareUrl(),
+    math: { halfBits, fromHalfBits, seededLatent, slerp },
     stagePixels: () => {
       const ctx = studio.stage.getContext("2d");
       return ctx ? Array.from(ctx.getImageData(0, 0, studio.stage.width, studio.stage.height).data) : [];
