@@ -20,7 +20,9 @@ import csv
 import json
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,6 +113,9 @@ def loss_weights(args) -> dict:
 # Gatys et al.: optimisation over the pixels
 
 
+OBJECTIVE_SCALE = 1000.0
+
+
 def gatys_optimize(content: np.ndarray, style: np.ndarray, lossnet, weights: dict, iterations: int,
                    init: np.ndarray | None = None, callback=None):
     """Minimise the perceptual loss over the pixels of an image the size of `content`.
@@ -135,33 +140,37 @@ def gatys_optimize(content: np.ndarray, style: np.ndarray, lossnet, weights: dic
             terms = lossnet.losses(x, c_feats, grams, weights)
         return terms, tape.gradient(terms["total"], x)
 
-    def f(flat):
-        terms, grad = loss_and_grad(tf.constant(flat.reshape(shape), tf.float32))
-        return float(terms["total"]), grad.numpy().astype(np.float64).ravel()
+    # L-BFGS runs over u = x / 255 in [0, 1] on the loss times OBJECTIVE_SCALE: with pixel units and the
+    # mean-normalised losses the gradients are ~1e-5, and scipy's line search stalls at the first step.
+    def f(u):
+        terms, grad = loss_and_grad(tf.constant((u * 255.0).reshape(shape), tf.float32))
+        return (float(terms["total"]) * OBJECTIVE_SCALE,
+                grad.numpy().astype(np.float64).ravel() * (255.0 * OBJECTIVE_SCALE))
 
-    def terms_of(flat):
-        terms, _ = loss_and_grad(tf.constant(flat.reshape(shape), tf.float32))
+    def terms_of(u):
+        terms, _ = loss_and_grad(tf.constant((u * 255.0).reshape(shape), tf.float32))
         return {k: float(v) for k, v in terms.items()}
 
-    x0 = (content if init is None else np.asarray(init, np.float32)).astype(np.float64).ravel()
-    history = [terms_of(x0)["total"]]
+    u0 = (content if init is None else np.asarray(init, np.float32)).astype(np.float64).ravel() / 255.0
+    history = [terms_of(u0)["total"]]
     state = {"it": 0}
 
-    def on_iter(xk):
+    def on_iter(uk):
         state["it"] += 1
-        terms = terms_of(xk) if callback else None
+        terms = terms_of(uk) if callback else None
         if terms:
             history.append(terms["total"])
         if callback:
-            callback(state["it"], xk.reshape(content.shape).astype(np.float32), terms)
+            callback(state["it"], (uk * 255.0).reshape(content.shape).astype(np.float32), terms)
 
     result = scipy.optimize.minimize(
-        f, x0, jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0.0, 255.0),
-        callback=on_iter, options={"maxiter": int(iterations), "maxfun": int(iterations) * 2 + 20})
+        f, u0, jac=True, method="L-BFGS-B", bounds=scipy.optimize.Bounds(0.0, 1.0), callback=on_iter,
+        options={"maxiter": int(iterations), "maxfun": int(iterations) * 2 + 20, "gtol": 1e-12, "ftol": 1e-12})
+    x = result.x * 255.0
     final = terms_of(result.x)
     if not callback:
         history.append(final["total"])
-    return result.x.reshape(content.shape).astype(np.float32), final, history
+    return x.reshape(content.shape).astype(np.float32), final, history
 
 
 def cmd_gatys(args) -> int:
@@ -364,8 +373,6 @@ def cmd_train(args) -> int:
     trainer = Trainer(config, run)
     state = json.loads((run / STATE_FILE).read_text()) if (run / STATE_FILE).exists() else {"wall_time_s": 0.0, "sessions": []}
     start = trainer.restore() if args.resume else 0
-    if args.resume and start != state.get("step", 0):
-        state["wall_time_s"] = state.get("wall_time_s", 0.0)
     log_path = run / "log.csv"
     _trim_log(log_path, start)
     new_log = not log_path.exists()
@@ -383,6 +390,11 @@ def cmd_train(args) -> int:
 
     bar = Progress(args.steps, start, label=args.name, every=args.log_every)
     step = start
+
+    def on_term(signum, frame):  # `kill PID` saves a checkpoint like Ctrl-C
+        raise KeyboardInterrupt
+
+    previous_handler = signal.signal(signal.SIGTERM, on_term) if threading.current_thread() is threading.main_thread() else None
     stopped = "steps"
     try:
         with open(log_path, "a", newline="") as logf:
@@ -416,6 +428,9 @@ def cmd_train(args) -> int:
                     trainer.sample_grid(run / "samples" / f"step_{step:06d}.png")
     except KeyboardInterrupt:
         stopped = "interrupted"
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
     bar.close()
     checkpoint()
     if args.sample_every:
@@ -481,6 +496,8 @@ def load_run(args):
 
 
 def cmd_report(args) -> int:
+    from PIL import Image
+
     run, config, state, trainer = load_run(args)
     if args.snapshot:
         trainer.model.load_weights(str(run / "snapshots" / f"step_{args.snapshot:06d}.weights.h5"))
@@ -499,12 +516,27 @@ def cmd_report(args) -> int:
         bar = Progress(len(pairs), label="gatys reference", every=1)
         t0 = time.monotonic()
         compare_dir = run / "report"
+        # Gatys results do not depend on the fast network: keep them, keyed by everything they do depend on
+        cache_path = run / "gatys_cache.json"
+        cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
         for i, (name, img, s) in enumerate(pairs):
-            image, final, _ = gatys_optimize(img, trainer.style_images[s], trainer.lossnet, trainer.weights, args.gatys_iterations)
-            gatys_rows.append({"image": name, "style": trainer.style_ids[s], **_terms_row(final)})
+            sid = trainer.style_ids[s]
+            key = json.dumps(["lbfgs-unit-scaled", name, sid, args.gatys_iterations, list(img.shape), trainer.weights,
+                              trainer.lossnet.description, config["style_size"]])
+            png = compare_dir / "gatys" / f"{name}_{sid}.png"
+            if key in cache and png.exists():
+                final = cache[key]
+                with Image.open(png) as im:
+                    image = np.asarray(im.convert("RGB"), np.float32)
+            else:
+                image, final, _ = gatys_optimize(img, trainer.style_images[s], trainer.lossnet, trainer.weights, args.gatys_iterations)
+                save_png(image, png)
+                cache[key] = final
+                write_json(cache_path, cache)
+            gatys_rows.append({"image": name, "style": sid, **_terms_row(final)})
             fast_out = trainer.stylise(img, np.eye(trainer.num_styles)[s])[0]
-            save_png(np.concatenate([img, fast_out, image], axis=1), compare_dir / f"{name}_{trainer.style_ids[s]}.png")
-            bar.update(i + 1, f"{name}/{trainer.style_ids[s]} {final['total']:.4f}")
+            save_png(np.concatenate([img, fast_out, image], axis=1), compare_dir / f"{name}_{sid}.png")
+            bar.update(i + 1, f"{name}/{sid} {final['total']:.4f}")
         bar.close()
         fast_same = [r for r in fast if any(r["image"] == g["image"] and r["style"] == g["style"] for g in gatys_rows)]
         ratios = [f["total"] / g["total"] for f, g in zip(

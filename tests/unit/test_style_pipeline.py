@@ -153,6 +153,10 @@ def test_report_and_export_round_trip(trained, tmp_path):
     assert report["steps"] == 4 and report["eval_images"] == ["photo5"]
     assert len(report["fast"]["rows"]) == 2 and len(report["gatys"]["rows"]) == 2
     assert report["gatys"]["ratio_fast_to_gatys"] > 0
+    # the Gatys results are cached for later reports of the same run (they do not depend on the fast net)
+    cache = json.loads((runs / "style" / "straight" / "gatys_cache.json").read_text())
+    assert sorted(v["total"] for v in cache.values()) == sorted(r["total"] for r in report["gatys"]["rows"])
+    assert (runs / "style" / "straight" / "report" / "photo5_checks.png").exists()
 
     out = tmp_path / "exported" / "tiny"
     assert style.main(["export", "--run", "straight", "--runs-dir", str(runs), "--out", str(out),
