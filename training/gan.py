@@ -36,7 +36,7 @@ STUDIO = "latent"
 CREDITS_NOTO = "Noto Emoji, Copyright 2013 Google LLC (Apache-2.0 / SIL OFL 1.1)"
 FLOAT16_MAX_ABS_DIFF = 0.02  # ~2.5 grey levels of 255: invisible, so ship float16 below this
 TRAIN_KEYS = ("images", "size", "background", "subset", "latent_dim", "batch", "epochs", "diffaugment",
-              "ema", "g_width", "d_width", "lr", "seed", "swd_every", "swd_images")
+              "ema", "ema_warmup_from", "g_width", "d_width", "lr", "seed", "swd_every", "swd_images")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -113,7 +113,8 @@ class Run:
         self.ema_generator.set_weights(self.generator.get_weights())
         self.discriminator = gm.build_discriminator(cfg["size"], cfg["d_width"])
         self.gan = gm.GAN(self.generator, self.discriminator, self.ema_generator, cfg["latent_dim"],
-                          gm.parse_policy(cfg["diffaugment"]), cfg["ema"], cfg["seed"])
+                          gm.parse_policy(cfg["diffaugment"]), cfg["ema"], cfg["seed"],
+                          ema_warmup_from=cfg.get("ema_warmup_from", -1))
         self.gan.compile(keras.optimizers.Adam(cfg["lr"], beta_1=0.0, beta_2=0.99),
                          keras.optimizers.Adam(cfg["lr"], beta_1=0.0, beta_2=0.99))
         import tensorflow as tf
@@ -394,6 +395,7 @@ def reproduce_command(cfg: dict, epochs: int, dir_opts: dict | None) -> str:
                  "--size", str(cfg["size"]), "--background", cfg["background"], "--subset", cfg["subset"],
                  "--latent-dim", str(cfg["latent_dim"]), "--batch", str(cfg["batch"]), "--epochs", str(epochs),
                  "--diffaugment", cfg["diffaugment"] or "none", "--ema", str(cfg["ema"]),
+                 "--ema-warmup-from", str(cfg.get("ema_warmup_from", -1)),
                  "--g-width", str(cfg["g_width"]), "--d-width", str(cfg["d_width"]), "--lr", str(cfg["lr"]),
                  "--seed", str(cfg["seed"]), "--swd-every", str(cfg["swd_every"])]
     if cfg.get("swd_images"):
@@ -555,6 +557,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--max-minutes", dest="max_minutes", type=float, default=None, help="wall-clock budget of this session")
     t.add_argument("--diffaugment", default="color,translation,cutout", help="comma list or 'none'")
     t.add_argument("--ema", type=float, default=0.999, help="decay of the exported EMA generator")
+    t.add_argument("--ema-warmup-from", dest="ema_warmup_from", type=int, default=0,
+                   help="EMA warm-up (decay min(ema, (1+t)/(10+t))) from this step on; -1: none")
     t.add_argument("--g-width", dest="g_width", type=int, default=256, help="channels of the generator's 4x4 map")
     t.add_argument("--d-width", dest="d_width", type=int, default=32, help="channels of the discriminator's first conv")
     t.add_argument("--lr", type=float, default=2e-4)

@@ -155,7 +155,8 @@ def diff_augment(x, rng: tf.random.Generator, policy: tuple[str, ...]):
 class GAN(keras.Model):
     """Hinge-loss GAN with DiffAugment and an EMA generator (the one exported)."""
 
-    def __init__(self, generator, discriminator, ema_generator, latent_dim, policy=(), ema_decay=0.999, seed=0, **kwargs):
+    def __init__(self, generator, discriminator, ema_generator, latent_dim, policy=(), ema_decay=0.999, seed=0,
+                 ema_warmup_from=0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -163,6 +164,9 @@ class GAN(keras.Model):
         self.latent_dim = int(latent_dim)
         self.policy = tuple(policy)
         self.ema_decay = float(ema_decay)
+        # EMA warm-up: decay min(ema, (1+t)/(10+t)) from step `ema_warmup_from` on, so the
+        # random initial weights do not linger in the EMA of a short run (-1: never)
+        self.ema_warmup_from = int(ema_warmup_from)
         self.rng = tf.random.Generator.from_seed(seed)
         self.trackers = {k: keras.metrics.Mean(name=k) for k in ("d_loss", "g_loss", "d_real", "d_fake")}
 
@@ -196,8 +200,13 @@ class GAN(keras.Model):
         g_grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(d_grads, self.discriminator.trainable_variables))
         self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_variables))
+        decay = tf.constant(self.ema_decay, tf.float32)
+        if self.ema_warmup_from >= 0:
+            step = tf.cast(self.g_optimizer.iterations, tf.float32)  # already counts this step
+            warm = tf.minimum(decay, step / (9.0 + step))
+            decay = tf.where(step > float(self.ema_warmup_from), warm, decay)
         for ema_w, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
-            ema_w.assign(self.ema_decay * ema_w + (1.0 - self.ema_decay) * w)
+            ema_w.assign(decay * ema_w + (1.0 - decay) * w)
         for key, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", real_logit), ("d_fake", fake_logit)):
             self.trackers[key].update_state(tf.reduce_mean(value))
         return {k: t.result() for k, t in self.trackers.items()}
