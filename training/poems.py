@@ -426,7 +426,8 @@ def train(args, argv: list[str]) -> int:
         print(f"resuming run {run} at epoch {state['epoch']} step {state['step_in_epoch']} "
               f"(best validation {best}, {state['wall_time_s']:.0f} s so far)")
         if state.get("finished") and not args.epochs_given:
-            print(f"run already finished ({state['finished']}); pass --epochs to train further")
+            print(f"run already finished ({state['finished']}); pass a larger --epochs to train further")
+            return 0
     else:
         if state_path.exists() and not args.force:
             print(f"error: run {run} exists; use --resume to continue it or --force to start over", file=sys.stderr)
@@ -468,6 +469,7 @@ def train(args, argv: list[str]) -> int:
             "val_fraction": args.val_fraction,
             "seed": args.seed,
             "patience": args.patience,
+            "epochs": args.epochs,
             "snapshots": sorted(set(args.snapshots)),
             "strategy": args.strategy,
             "init_from": init,
@@ -477,9 +479,8 @@ def train(args, argv: list[str]) -> int:
         state = {"epoch": 0, "step_in_epoch": 0, "partial_loss_sum": 0.0, "best_val_bpc": None, "best_epoch": 0,
                  "bad_epochs": 0, "wall_time_s": 0.0, "history": [], "snapshots": {}, "finished": None,
                  "ckpt": None, "steps": 0}
-        if chief:
-            _write_json(config_path, config)
-    epochs = args.epochs
+        _write_json(config_path, config)  # every worker keeps its own copy (multiworker resume)
+    epochs = args.epochs if args.epochs_given or not args.resume else config.get("epochs", args.epochs)
     patience = args.patience if args.patience_given or not args.resume else config.get("patience", args.patience)
 
     corpus = load_corpus(config["corpus"], config["val_fraction"], config["seed"], max(args.max_vocab, len(config["chars"])),
@@ -639,8 +640,7 @@ def train(args, argv: list[str]) -> int:
         return 3
     state["finished"] = stop_reason if not (stop_reason or "").startswith("time budget") else None
     state["wall_time_s"] = wall()
-    if chief:
-        _write_json(state_path, state)
+    _write_json(state_path, state)
     best = "none yet" if state["best_val_bpc"] is None else f"{state['best_val_bpc']:.4f} bits/char"
     print(f"stopped: {stop_reason}. best validation {best} at epoch {state['best_epoch']}; run folder {run}")
     return 0

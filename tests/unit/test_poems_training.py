@@ -85,7 +85,8 @@ def test_killed_run_resumes_exactly(work):
     run = work["runs"] / "poems" / "killed"
     state = json.loads((run / "state.json").read_text())
     assert state["epoch"] == 1 and 0 < state["step_in_epoch"] < n_batches  # the last checkpoint is mid-epoch
-    assert train(work["runs"], work["latin"], "killed", *args, "--resume") == 0
+    assert train(work["runs"], work["latin"], "killed", "--resume") == 0  # epochs etc. come from the run
+
 
     ref, got = npz(work["run"] / "last.weights.npz"), npz(run / "last.weights.npz")
     assert ref.keys() == got.keys()
@@ -96,6 +97,9 @@ def test_killed_run_resumes_exactly(work):
     assert [h["val_loss"] for h in a["history"]] == [h["val_loss"] for h in b["history"]]
     assert b["best_epoch"] == a["best_epoch"] and b["snapshots"] == a["snapshots"]
     assert b["wall_time_s"] > b["history"][0]["wall_time_s"] > 0
+    # resuming a finished run trains no further
+    assert train(work["runs"], work["latin"], "killed", "--resume") == 0
+    assert json.loads((run / "state.json").read_text()) == b
 
 
 @pytest.fixture(scope="module")
