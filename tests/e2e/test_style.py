@@ -111,9 +111,9 @@ PARITY_JS = """async () => {
 @pytest.mark.parametrize("backend", ["wasm", "webgl"])
 def test_tfjs_output_matches_keras_reference(page, style_server, backend):
     """reference.json holds the Keras output (0..255, rounded to `output_rounding`) for a fixed
-    input and style vectors (one pure style, one blend). Bound: max |tfjs - Keras| < 1e-3 on
-    the 0..1 scale of the output range, i.e. < 0.255 in 0..255 units (the figures printed show
-    the actual difference, typically ~1e-3 in 0..255 units on wasm)."""
+    input and style vectors (one pure style, one blend). Bound: max |tfjs - Keras| < 1e-3 in the
+    output's own 0..255 units (3.9e-6 of the range), plus half the fixture's rounding step.
+    The trained model gives ~3e-4 on wasm and on (SwiftShader) webgl."""
     open_style(page, style_server, f"?backend={backend}")
     result = page.evaluate(PARITY_JS)
     print(f"parity on {backend}: max abs diff {result['diffs']} (0..255 units); Keras output ranges {result['ranges']}")
@@ -121,7 +121,7 @@ def test_tfjs_output_matches_keras_reference(page, style_server, backend):
     assert result["cases"] >= 2
     for lo, hi in result["ranges"]:
         assert 0 <= lo < hi <= 255 and hi - lo > 1, "reference output should span part of 0..255"
-    bound = 1e-3 * 255 + result["rounding"] / 2
+    bound = 1e-3 + result["rounding"] / 2
     assert max(result["diffs"]) < bound, result
     assert result["leaked"] == 0
     assert page.problems.errors == []
@@ -250,6 +250,34 @@ def test_bad_files_get_a_message_and_keep_the_previous_result(page, style_server
         assert np.array_equal(pixels(page, "shown"), before)
     assert page.locator(".style-compare").is_visible()
     assert [e for e in page.problems.errors if "HTTP" in e or "pageerror" in e] == []
+
+
+DROP_OR_PASTE_JS = """async ({kind, b64, name}) => {
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const data = new DataTransfer();
+  data.items.add(new File([bytes], name, {type: 'image/png'}));
+  if (kind === 'drop') {
+    const zone = document.querySelector('.style-drop');
+    zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: data, bubbles: true, cancelable: true}));
+    zone.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));
+  } else {
+    document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+  }
+}"""
+
+
+def test_drop_and_paste_load_a_photo(page, style_server):
+    open_style(page, style_server)
+    page.select_option("#style-resolution", "256")
+    png = base64.b64encode(photo_bytes(160, 120, "PNG")).decode()
+    page.evaluate(DROP_OR_PASTE_JS, {"kind": "drop", "b64": png, "name": "dropped.png"})
+    wait_for_stylisations(page, 1)
+    assert page.locator(STUDIO).get_attribute("data-content") == "dropped.png"
+    assert state(page)["result"]["width"] == 160  # never upscaled
+    page.evaluate(DROP_OR_PASTE_JS, {"kind": "paste", "b64": png, "name": "pasted.png"})
+    wait_for_stylisations(page, 2)
+    assert page.locator(STUDIO).get_attribute("data-content") == "pasted.png"
+    assert page.problems.errors == []
 
 
 def test_no_tensor_leak_over_20_stylisations(page, style_server):

@@ -66,6 +66,7 @@ class StyleStudio {
 
   // DOM
   private readonly modelLine = h("p", { class: "style-model", role: "status" });
+  private readonly credits = h("p", { class: "credits style-credits" });
   private readonly loadProgress = new ProgressBar("Loading the style network");
   private readonly inputMessage = messageBox();
   private readonly runMessage = messageBox();
@@ -130,6 +131,8 @@ class StyleStudio {
     this.loadProgress.hide();
     this.modelLine.textContent = `${card.title} · ${(card.parameters ?? 0).toLocaleString()} parameters · running on ${tf.getBackend().toUpperCase()}`;
     this.buildStyles(card, stylizer);
+    this.credits.textContent = [card.credits, this.credits.textContent].filter(Boolean).join(" ");
+    this.credits.before(aboutModel(card));
     this.root.dataset.model = card.name;
   }
 
@@ -216,7 +219,9 @@ class StyleStudio {
       this.modelLine,
       this.loadProgress.element,
       h("div", { class: "style-layout" }, controls, output),
+      this.credits,
     );
+    this.credits.textContent = `Sample photos: ${SAMPLES.map((s) => `${s.title}, ${s.credit}`).join("; ")}.`;
     this.wire();
     this.updateBlendText();
     this.setCompare(50);
@@ -255,6 +260,7 @@ class StyleStudio {
     this.blendSelect.addEventListener("change", () => {
       this.styleB = this.blendSelect.value === "" ? null : Number(this.blendSelect.value);
       this.blendSlider.disabled = this.styleB === null;
+      this.markThumbs();
       this.updateBlendText();
       this.requestStylise();
     });
@@ -305,10 +311,19 @@ class StyleStudio {
 
   private pickStyle(index: number): void {
     this.styleA = index;
-    for (const [i, button] of [...this.styleGrid.children].entries()) button.setAttribute("aria-pressed", i === index ? "true" : "false");
+    this.markThumbs();
     this.updateCaption();
     this.updateBlendText();
     this.requestStylise();
+  }
+
+  /** Marks the picked style (A) and its blend partner (B) on the thumbnails. */
+  private markThumbs(): void {
+    for (const [i, button] of [...this.styleGrid.children].entries()) {
+      button.setAttribute("aria-pressed", i === this.styleA ? "true" : "false");
+      if (this.styleB === i && this.styleB !== this.styleA) (button as HTMLElement).dataset.blend = "true";
+      else delete (button as HTMLElement).dataset.blend;
+    }
   }
 
   private updateCaption(): void {
@@ -592,6 +607,24 @@ class StyleStudio {
     if (!this.result) return null;
     return pixelsOf(which === "stylised" ? this.result.stylised : which === "shown" ? this.afterCanvas : this.result.content);
   }
+}
+
+/** The card's description, loss network, data and metrics, folded away. */
+function aboutModel(card: ModelCard): HTMLElement {
+  const lossNetwork = (card.extras as { loss_network?: string } | undefined)?.loss_network;
+  const metrics = Object.entries(card.metrics)
+    .filter(([, v]) => typeof v === "number")
+    .slice(0, 8)
+    .map(([k, v]) => `${k.replaceAll("_", " ")}: ${Number.isInteger(v) ? v : (v as number).toPrecision(4)}`);
+  return h(
+    "details",
+    { class: "style-about panel" },
+    h("summary", { text: `About this model: ${card.title}` }),
+    h("p", { text: card.description }),
+    lossNetwork ? h("p", { class: "meta", text: `Loss network: ${lossNetwork}` }) : null,
+    h("p", { class: "meta", text: `Training data: ${card.training.dataset}` }),
+    metrics.length ? h("p", { class: "meta", text: metrics.join(" · ") }) : null,
+  );
 }
 
 let current: StyleStudio | null = null;
