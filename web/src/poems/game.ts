@@ -58,7 +58,7 @@ export class GamePanel {
     });
     this.next = h("button", { type: "button", class: "new-round", text: "New round" });
     this.score = h("p", { class: "score", "aria-live": "polite", text: "Score: 0 of 0" });
-    this.result = h("p", { class: "result", role: "status" });
+    this.result = h("p", { class: "game-result", role: "status" });
     this.element = h(
       "section",
       { class: "panel game", "aria-labelledby": "game-title" },

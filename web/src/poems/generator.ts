@@ -69,6 +69,23 @@ export function nextTask(): Promise<void> {
   });
 }
 
+/**
+ * A running estimate of a cost that follows drops at once and rises slowly, so that one
+ * descheduled chunk (a busy machine, a GC pause) does not collapse the chunk size.
+ */
+class CostEstimate {
+  private estimate = 0;
+
+  add(sample: number): void {
+    if (this.estimate === 0 || sample < this.estimate) this.estimate = this.estimate === 0 ? sample : (this.estimate + sample) / 2;
+    else this.estimate += 0.25 * (Math.min(sample, 4 * this.estimate) - this.estimate);
+  }
+
+  get value(): number {
+    return Math.max(this.estimate, 0.001);
+  }
+}
+
 export class CharGenerator {
   private state: EngineState | null = null;
   private busy = false;
@@ -179,6 +196,8 @@ export class CharGenerator {
     const latency = options.latencyMs ?? 120;
     const maxChunk = Math.max(1, options.maxChunk ?? 256);
     let chunk = options.chunk ?? 4;
+    const syncPerStep = new CostEstimate();
+    const totalPerStep = new CostEstimate();
     let written = 0;
     let text = "";
     let chunks = 0;
@@ -240,10 +259,11 @@ export class CharGenerator {
           syncMs,
         });
         if (options.chunk === undefined) {
-          // Grow while both the busy time and the time between updates stay within budget.
-          const bySync = (budget * steps) / Math.max(syncMs, 0.01);
-          const byLatency = (latency * steps) / Math.max(chunkMs, 0.01);
-          chunk = Math.max(1, Math.min(maxChunk, Math.floor(Math.min(bySync, byLatency, steps * 2))));
+          syncPerStep.add(syncMs / steps);
+          totalPerStep.add(chunkMs / steps);
+          // Grow (at most doubling) while both the busy time and the time between updates stay in budget.
+          const fit = Math.min(budget / syncPerStep.value, latency / totalPerStep.value, steps * 2);
+          chunk = Math.max(1, Math.min(maxChunk, Math.floor(fit)));
         }
         if (written < total) await nextTask();
       }

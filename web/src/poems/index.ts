@@ -6,10 +6,11 @@ import "./poems.css";
 import { h } from "../ui/dom";
 import { messageBox } from "../ui/progress";
 import { loadLayersModel, modelsFor, type ModelCard } from "../models";
-import type { StudioView } from "../studio";
+import type { StudioContext, StudioView } from "../studio";
 import { WriteControls } from "./controls";
 import { GamePanel } from "./game";
-import { CharGenerator } from "./generator";
+import { CharGenerator, type GeneratedChunk, type GenerateResult } from "./generator";
+import { Throttle } from "./throttle";
 import { JobRunner } from "./jobs";
 import { LearnPanel } from "./learn";
 import { WindowGenerator } from "./naive";
@@ -48,13 +49,17 @@ class PoemsStudio {
   private readonly workspace: HTMLElement;
   private entries: PickerCard[] = [];
 
-  constructor(root: HTMLElement) {
+  constructor(
+    root: HTMLElement,
+    private readonly ctx: StudioContext,
+  ) {
     this.root = root;
     const host = {
       poet: () => this.poet,
       settings: () => this.controls.read(),
       jobs: this.jobs,
       snapshot: (poet: Poet, snapshot: Snapshot, onProgress: (l: number, t: number) => void) => this.loadSnapshot(poet, snapshot, onProgress),
+      paintIntervalMs: () => this.paintIntervalMs(),
     };
     this.learn = new LearnPanel(host);
     this.game = new GamePanel(host);
@@ -93,9 +98,7 @@ class PoemsStudio {
         if (!b.generate.disabled) void this.write(false);
       }
     });
-    root.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && this.jobs.running) void this.jobs.stop();
-    });
+    document.addEventListener("keydown", this.onKey);
     this.controls.seed.addEventListener("input", () => this.showUnknown(this.controls.seed.value));
     this.jobs.onChange((job) => {
       root.dataset.job = job ?? "idle";
@@ -104,6 +107,11 @@ class PoemsStudio {
     });
     root.dataset.job = "idle";
   }
+
+  /** Escape stops whatever is writing (the focus may be anywhere, even on the page body). */
+  private readonly onKey = (event: KeyboardEvent) => {
+    if (event.key === "Escape" && this.jobs.running) void this.jobs.stop();
+  };
 
   async start(): Promise<void> {
     let cards: ModelCard[];
@@ -146,6 +154,16 @@ class PoemsStudio {
         model.dispose();
         throw Object.assign(error as Error, { afterLoad: true });
       }
+      // One short run compiles the backend's kernels (WebGL shaders) before the visitor's first poem.
+      message.info(`${loadedText(poet.parameters)} Warming up…`);
+      const warm = poet.generator();
+      try {
+        await warm.prime("\n");
+        await warm.generate({ temperature: 1, topK: 0, topP: 1, length: 2, candidates: 10 });
+      } finally {
+        warm.dispose();
+      }
+      message.info(loadedText(poet.parameters));
       if (token !== this.choosing) {
         poet.dispose();
         return;
@@ -196,6 +214,15 @@ class PoemsStudio {
     this.root.dataset.poet = `${poet.card.studio}/${poet.card.name}`;
   }
 
+  /**
+   * How often to repaint a streaming poem. WebGL on a software rasteriser shares it with
+   * the page's painting, where a repaint costs as much as dozens of LSTM steps.
+   */
+  paintIntervalMs(): number {
+    const backend = this.ctx.backend();
+    return tf.getBackend() === "webgl" && backend?.software ? 500 : 80;
+  }
+
   private dropPoet(): void {
     this.writer?.dispose();
     this.writer = null;
@@ -243,8 +270,11 @@ class PoemsStudio {
     await this.jobs.run(
       "write",
       async (signal) => {
+        // Generate and Regenerate are disabled while writing: hand their focus to Stop and back.
+        const hadFocus = document.activeElement === this.buttons.generate || document.activeElement === this.buttons.regenerate;
         this.buttons.generate.disabled = true;
         this.buttons.regenerate.disabled = true;
+        if (hadFocus) this.buttons.stop.focus();
         try {
           this.showUnknown(settings.seedText);
           const primed = await writer.prime(settings.seedText, signal);
@@ -254,20 +284,33 @@ class PoemsStudio {
           if (primed.fallback) this.status.textContent = "Nothing in the first line is in the alphabet: starting from a new line.";
           const seed = settings.randomSeed ?? randomSeed();
           this.status.textContent = `Writing ${settings.length} characters…`;
-          const result = await writer.generate({
-            ...settings,
-            seed,
-            signal,
-            candidates: 10,
-            onChunk: (chunk) => {
-              const nearBottom = this.poem.scrollTop + this.poem.clientHeight >= this.poem.scrollHeight - 24;
-              generated.appendData(chunk.text);
-              this.poemText += chunk.text;
-              if (nearBottom) this.poem.scrollTop = this.poem.scrollHeight;
-              if (chunk.candidates) this.nextChar.show(chunk.candidates, this.poemText, settings.temperature);
-              this.status.textContent = `Writing… ${chunk.written} of ${chunk.total} characters`;
-            },
-          });
+          let pending = "";
+          let last: GeneratedChunk | null = null;
+          const view = new Throttle(() => {
+            const nearBottom = this.poem.scrollTop + this.poem.clientHeight >= this.poem.scrollHeight - 24;
+            generated.appendData(pending);
+            pending = "";
+            if (nearBottom) this.poem.scrollTop = this.poem.scrollHeight;
+            if (last?.candidates) this.nextChar.show(last.candidates, this.poemText, settings.temperature);
+            if (last) this.status.textContent = `Writing… ${last.written} of ${last.total} characters`;
+          }, this.paintIntervalMs());
+          let result: GenerateResult;
+          try {
+            result = await writer.generate({
+              ...settings,
+              seed,
+              signal,
+              candidates: 10,
+              onChunk: (chunk) => {
+                pending += chunk.text;
+                this.poemText += chunk.text;
+                last = chunk;
+                view.request();
+              },
+            });
+          } finally {
+            view.now();
+          }
           const written = result.text.length;
           const speed = `${result.msPerChar.toFixed(2)} ms per character on ${tf.getBackend().toUpperCase()}`;
           this.status.textContent = result.stopped
@@ -277,6 +320,7 @@ class PoemsStudio {
         } finally {
           this.buttons.generate.disabled = false;
           this.buttons.regenerate.disabled = false;
+          if (hadFocus && (document.activeElement === this.buttons.stop || document.activeElement === document.body)) this.buttons.generate.focus();
           const has = this.poemText.length > 0;
           this.buttons.copy.disabled = !has;
           this.buttons.download.disabled = !has;
@@ -313,6 +357,7 @@ class PoemsStudio {
   }
 
   async dispose(): Promise<void> {
+    document.removeEventListener("keydown", this.onKey);
     await this.jobs.stop();
     this.dropPoet();
   }
@@ -351,9 +396,9 @@ function exposeApi(): void {
 queueMicrotask(exposeApi);
 
 export const view: StudioView = {
-  async mount(root) {
+  async mount(root, ctx) {
     exposeApi();
-    studio = new PoemsStudio(root);
+    studio = new PoemsStudio(root, ctx);
     await studio.start();
   },
   unmount() {

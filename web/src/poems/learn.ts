@@ -6,12 +6,15 @@ import type { WriteSettings } from "./controls";
 import type { JobRunner } from "./jobs";
 import { poemsExtras, valBitsPerChar, type Poet, type Snapshot } from "./poet";
 import { randomSeed } from "./sampling";
+import type { GenerateResult } from "./generator";
+import { Throttle } from "./throttle";
 
 export interface LearnHost {
   poet(): Poet | null;
   settings(): WriteSettings;
   jobs: JobRunner;
   snapshot(poet: Poet, snapshot: Snapshot, onProgress: (loaded: number, total: number) => void): Promise<Poet>;
+  paintIntervalMs(): number;
 }
 
 function bits(value: number | null | undefined): string {
@@ -106,6 +109,7 @@ export class LearnPanel {
         try {
           this.status.textContent = `Loading the epoch ${snapshot.epoch} snapshot…`;
           const early = await this.host.snapshot(poet, snapshot, (loaded, total) => this.progress.bytes(loaded, total));
+          this.progress.hide();
           if (signal.aborted) return;
           this.early.caption.textContent = `After epoch ${snapshot.epoch}${bits(snapshot.val_bits_per_char)}`;
           const pairs = [
@@ -119,17 +123,30 @@ export class LearnPanel {
               pairs[i].view.text.replaceChildren(h("span", { class: "seed", text: primed.kept }), document.createTextNode(""));
             }
             this.status.textContent = `Writing ${length} characters with each…`;
-            const results = await Promise.all(
-              generators.map((g, i) =>
-                g.generate({
-                  ...settings,
-                  length,
-                  seed,
-                  signal,
-                  onChunk: (chunk) => (pairs[i].view.text.lastChild as Text).appendData(chunk.text),
-                }),
-              ),
-            );
+            const pending = ["", ""];
+            const view = new Throttle(() => {
+              pending.forEach((text, i) => (pairs[i].view.text.lastChild as Text).appendData(text));
+              pending.fill("");
+            }, this.host.paintIntervalMs());
+            let results: GenerateResult[];
+            try {
+              results = await Promise.all(
+                generators.map((g, i) =>
+                  g.generate({
+                    ...settings,
+                    length,
+                    seed,
+                    signal,
+                    onChunk: (chunk) => {
+                      pending[i] += chunk.text;
+                      view.request();
+                    },
+                  }),
+                ),
+              );
+            } finally {
+              view.now();
+            }
             const stopped = results.some((r) => r.stopped);
             this.status.textContent = stopped ? "Stopped." : `Done: ${length} characters each (random seed ${seed}).`;
           } finally {
