@@ -106,12 +106,35 @@ def test_generator_matches_keras_reference(page, live_server, latent_card, backe
     assert page.problems.errors == []
 
 
-def test_float16_and_slerp_in_the_browser_match_numpy(page, live_server):
+# --------------------------------------------------------------------------- the page
+def test_page_shows_model_credits_and_sliders(page, live_server, latent_card, directions):
+    # A damaged share link is reported, and the page falls back to the seed.
+    open_latent(page, live_server, "m=emoji&z=AQAB&seed=1")
+    assert "damaged" in page.locator(".studio-latent .message.error").inner_text()
+    assert NOTO_CREDIT in latent_card["credits"]
+    assert NOTO_CREDIT in page.locator(".latent-model .credits").inner_text()
+    rows = page.locator(".latent-directions [data-direction]")
+    count = min(16, len(directions["directions"]))
+    assert count >= 8 and rows.count() == count
+    labels = [rows.nth(k).locator("label").inner_text() for k in range(count)]
+    assert labels == [d["label"] for d in directions["directions"][:count]]
+    assert page.locator(".latent-raw [data-dim]").count() == latent_card["extras"]["latent_dim"]
+    assert page.locator(".stage-caption").inner_text() == "Seed 1"
+    assert page.locator("input.seed").input_value() == "1"
+    # The stage is drawn large (upscaled by CSS) and is not blank.
+    box = page.locator(".stage-canvas").bounding_box()
+    assert box["width"] >= 4 * latent_card["extras"]["image_size"]
+    pixels = stage_pixels(page)
+    assert len(set(pixels[0::4])) > 20
+    check_float16_and_slerp(page)
+    assert page.problems.errors == []
+
+
+def check_float16_and_slerp(page):
     """The share code's float16 rounding is IEEE binary16 (as numpy's), ties to even,
     subnormals and overflow included; slerp keeps the norm between equal-norm ends."""
     import numpy as np
 
-    open_latent(page, live_server)
     rng = np.random.default_rng(0)
     values = np.concatenate([
         rng.standard_normal(2000) * 3, rng.standard_normal(200) * 1e-5, [0.0, -0.0, 1e-8, 6.1e-5, 65504.0, 65520.0, 1e6, -1e6],
@@ -137,27 +160,6 @@ def test_float16_and_slerp_in_the_browser_match_numpy(page, live_server):
                    return [0, 0.25, 0.5, 0.75, 1].map((s) => Math.hypot(...m.slerp(a, c, s)) / Math.hypot(...a)); }"""
     )
     assert norms == pytest.approx([1.0] * 5, abs=1e-5)
-
-
-# --------------------------------------------------------------------------- the page
-def test_page_shows_model_credits_and_sliders(page, live_server, latent_card, directions):
-    open_latent(page, live_server)
-    assert NOTO_CREDIT in latent_card["credits"]
-    assert NOTO_CREDIT in page.locator(".latent-model .credits").inner_text()
-    rows = page.locator(".latent-directions [data-direction]")
-    count = min(16, len(directions["directions"]))
-    assert count >= 8 and rows.count() == count
-    labels = [rows.nth(k).locator("label").inner_text() for k in range(count)]
-    assert labels == [d["label"] for d in directions["directions"][:count]]
-    assert page.locator(".latent-raw [data-dim]").count() == latent_card["extras"]["latent_dim"]
-    assert page.locator(".stage-caption").inner_text() == "Seed 1"
-    assert page.locator("input.seed").input_value() == "1"
-    # The stage is drawn large (upscaled by CSS) and is not blank.
-    box = page.locator(".stage-canvas").bounding_box()
-    assert box["width"] >= 4 * latent_card["extras"]["image_size"]
-    pixels = stage_pixels(page)
-    assert len(set(pixels[0::4])) > 20
-    assert page.problems.errors == []
 
 
 def test_phone_layout_has_no_horizontal_scroll(browser, live_server):
@@ -373,10 +375,6 @@ def test_shared_url_restores_the_same_pixels(page, live_server, browser):
     page.locator("input.seed").press("Enter")
     idle(page)
     assert len(page.evaluate("() => window.muza.latent.shareUrl()").split("z=")[1]) < 60
-    # A damaged link says so and falls back to a random image.
-    page.goto(f"{live_server.url}/?fresh=1#/latent?m=emoji&z=AQAB")
-    page.wait_for_selector("section[data-studio='latent'][data-ready='true']")
-    assert "damaged" in page.locator(".studio-latent .message.error").inner_text()
     assert page.problems.errors == []
 
 

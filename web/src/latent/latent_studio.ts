@@ -40,6 +40,7 @@ export class LatentStudio implements StudioHost {
   private readonly listeners: ((what: "favourites" | "current") => void)[] = [];
   private readonly panels: Panel[] = [];
   private infoTimer = 0;
+  private lastDrawn: { latent: Float32Array; rgba: Uint8ClampedArray } | null = null;
 
   constructor(
     readonly card: ModelCard,
@@ -75,7 +76,7 @@ export class LatentStudio implements StudioHost {
     favourite.addEventListener("click", async () => {
       const point = this.currentPoint();
       try {
-        this.saveFavourite(point, await this.generator.render(this.state.latent()));
+        this.saveFavourite(point, await this.currentPixels());
       } catch (error) {
         this.error((error as Error).message);
       }
@@ -246,9 +247,19 @@ export class LatentStudio implements StudioHost {
 
   private async draw(job: StageJob): Promise<void> {
     const rgba = await this.generator.render(job.latent);
+    this.lastDrawn = { latent: job.latent, rgba };
     drawPixels(this.stage, rgba);
     this.caption.textContent = job.caption;
     this.stage.dataset.renders = String(Number(this.stage.dataset.renders ?? 0) + 1);
+  }
+
+  /** The current point's pixels: those on the stage when it shows them, else a fresh render. */
+  private async currentPixels(): Promise<Uint8ClampedArray> {
+    await this.queue.idle();
+    const latent = this.state.latent();
+    const drawn = this.lastDrawn;
+    if (drawn && drawn.latent.length === latent.length && drawn.latent.every((v, i) => v === latent[i])) return drawn.rgba;
+    return this.generator.render(latent);
   }
 
   shareUrl(): string {
