@@ -87,32 +87,39 @@ def test_2048_image_is_tiled_without_seams_or_errors(page, style_server):  # noq
 
 def test_seam_check_detects_per_tile_statistics(page, style_server):  # noqa: F811
     """The same measurement on tiles normalised with their own statistics finds seams, so the
-    test above would fail if the whole-image statistics were not shared."""
+    test above would fail if the whole-image statistics were not shared; on the same image
+    with whole-image statistics it finds none."""
     open_style(page, style_server)
     page.evaluate("""async () => {
       const s = window.muza.style.studio().currentStylizer, w = s.styles.map((_, i) => (i === 0 ? 1 : 0));
-      const c = document.createElement('canvas'); c.width = 768; c.height = 768;
+      const c = document.createElement('canvas'); c.width = 512; c.height = 512;
       const ctx = c.getContext('2d');
-      // Tiles with very different content: dark stripes, a bright gradient, flat colour.
-      ctx.fillStyle = '#f4e9d0'; ctx.fillRect(0, 0, 768, 768);
-      for (let x = 0; x < 256; x += 16) { ctx.fillStyle = x % 32 ? '#111' : '#345'; ctx.fillRect(x, 0, 8, 768); }
-      const g = ctx.createLinearGradient(256, 0, 512, 768);
+      // Tiles with very different content (edges kept 32 px away from the tile borders at 256).
+      ctx.fillStyle = '#f4e9d0'; ctx.fillRect(0, 0, 512, 512);
+      for (let x = 0; x < 224; x += 16) { ctx.fillStyle = x % 32 ? '#111' : '#345'; ctx.fillRect(x, 0, 8, 512); }
+      const g = ctx.createLinearGradient(288, 0, 512, 224);
       g.addColorStop(0, '#e94'); g.addColorStop(1, '#38a');
-      ctx.fillStyle = g; ctx.fillRect(256, 256, 512, 256);
-      ctx.fillStyle = '#2a6'; ctx.fillRect(512, 512, 256, 256);
-      const out = new ImageData(768, 768);
-      const source = {width: 768, height: 768,
+      ctx.fillStyle = g; ctx.fillRect(288, 0, 224, 224);
+      ctx.fillStyle = '#2a6'; ctx.fillRect(288, 288, 224, 224);
+      const source = {width: 512, height: 512,
         read: (r) => ctx.getImageData(r.x, r.y, r.width, r.height),
         scaled: (wd, ht) => { const d = document.createElement('canvas'); d.width = wd; d.height = ht;
           const dc = d.getContext('2d'); dc.drawImage(c, 0, 0, wd, ht); return dc.getImageData(0, 0, wd, ht); }};
-      const write = (r, px) => { for (let y = 0; y < r.height; y++)
-        out.data.set(px.data.subarray(y * r.width * 4, (y + 1) * r.width * 4), ((r.y + y) * 768 + r.x) * 4); };
-      const {tiles} = await s.stylizeTiled(source, w, {maxCore: 256, statistics: 'per-tile', write});
-      window.perTile = {pixels: out, borders: window.muza.style.tileBorders(tiles)};
+      for (const statistics of ['per-tile', undefined]) {
+        const out = new ImageData(512, 512);
+        const write = (r, px) => { for (let y = 0; y < r.height; y++)
+          out.data.set(px.data.subarray(y * r.width * 4, (y + 1) * r.width * 4), ((r.y + y) * 512 + r.x) * 4); };
+        const {tiles} = await s.stylizeTiled(source, w, {maxCore: 256, statistics, write});
+        window[statistics ? 'perTile' : 'wholeImage'] = {pixels: out, borders: window.muza.style.tileBorders(tiles)};
+      }
     }""")
-    report = seams(page, "window.perTile.pixels", "window.perTile.borders")
-    worst = max(row["border"] / max(row["median"], 1e-3) for row in report)
-    assert worst > 2, report
+    ratio = lambda report: max(row["border"] / max(row["median"], 1e-3) for row in report)  # noqa: E731
+    per_tile = seams(page, "window.perTile.pixels", "window.perTile.borders")
+    whole = seams(page, "window.wholeImage.pixels", "window.wholeImage.borders")
+    print(f"border/neighbour ratio: per-tile {ratio(per_tile):.2f}, whole-image {ratio(whole):.2f}")
+    assert len(per_tile) == 2
+    assert ratio(per_tile) > 1.5, per_tile
+    assert ratio(whole) < 1.15, whole
 
 
 def test_tiles_equal_a_single_pass_with_the_same_statistics(page, style_server):  # noqa: F811
@@ -163,7 +170,7 @@ def test_cancel_stops_a_tiled_job_and_keeps_the_previous_result(page, style_serv
     upload(page, "first.png", textured_png(300, 200), "image/png")  # small: one pass
     wait_for_stylisations(page, 1)
     previous = pixels(page, "shown")
-    upload(page, "second.png", textured_png(1600, 1200), "image/png")  # 12 tiles
+    upload(page, "second.png", textured_png(1200, 900), "image/png")  # 6 tiles
     page.wait_for_function("() => /^tile [1-9]/.test(document.querySelector('.style-jobs .progress-text').textContent)")
     cancel = page.get_by_role("button", name="Cancel")
     assert cancel.is_visible()
