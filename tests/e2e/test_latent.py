@@ -261,6 +261,13 @@ def set_seed(page, seed):
     return stage_pixels(page)
 
 
+def canvas_pixels(page, selector):
+    return page.evaluate(
+        "(sel) => { const c = document.querySelector(sel); return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }",
+        selector,
+    )
+
+
 def test_interpolation_endpoints_are_a_and_b(page, live_server):
     open_latent(page, live_server, "seed=11")
     a = stage_pixels(page)
@@ -270,24 +277,27 @@ def test_interpolation_endpoints_are_a_and_b(page, live_server):
     panel = page.locator(".latent-interpolate")
     assert panel.locator("select[data-pick='A'] option:checked").inner_text() == "Favourite 1"
     assert panel.locator("select[data-pick='B'] option:checked").inner_text() == "Favourite 2"
-    set_seed(page, 33)  # the current image is neither A nor B
+    current = set_seed(page, 33)  # the current image is neither A nor B
 
+    # The panel renders only when on screen; scrubbing draws in the panel, not on the stage.
+    panel.scroll_into_view_if_needed()
     scrub = panel.locator("input.scrub")
     scrub.focus()
     page.keyboard.press("End")
-    assert stage_pixels(page) == b
-    assert "100%" in page.locator(".stage-caption").inner_text()
+    settled(page)
+    assert canvas_pixels(page, ".interp-preview") == b
+    assert panel.locator("output.position").inner_text() == "100%"
     page.keyboard.press("Home")
-    assert stage_pixels(page) == a
+    settled(page)
+    assert canvas_pixels(page, ".interp-preview") == a
     for _ in range(5):
         page.keyboard.press("PageUp")  # a tenth of the range each
-    middle = stage_pixels(page)
-    assert scrub.input_value() == "0.5" and middle not in (a, b)
-
-    # The strip runs from A to B (batched inference: within one grey level). Panels
-    # render only when on screen.
-    panel.scroll_into_view_if_needed()
     settled(page)
+    middle = canvas_pixels(page, ".interp-preview")
+    assert scrub.input_value() == "0.5" and middle not in (a, b)
+    assert stage_pixels(page) == current
+
+    # The strip runs from A to B (batched inference: within one grey level).
     strip = page.evaluate(
         "() => Array.from(document.querySelectorAll('.latent-interpolate canvas.frame'), (c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))"
     )
@@ -321,7 +331,7 @@ def test_arithmetic_and_removable_favourites(page, live_server):
     # A − A + C = C (up to the float16 rounding of the stored result).
     panel.locator("select[data-pick='B']").select_option(label="Favourite 1")
     settled(page)
-    result = page.evaluate("() => { const c = document.querySelector('.latent-arithmetic canvas.result'); return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }")
+    result = canvas_pixels(page, ".latent-arithmetic canvas.result")
     assert max_diff(result, c) <= 4
     # A real analogy: use it, save it.
     panel.locator("select[data-pick='B']").select_option(label="Favourite 2")

@@ -5,6 +5,7 @@ import { drawPixels, pixelCanvas } from "./canvas";
 import type { StudioHost } from "./host";
 import { analogy, slerp } from "./latent_math";
 import { composeLatent, pointFromLatent, type LatentPoint } from "./latent_state";
+import { LatestRenderQueue } from "./render_queue";
 
 export interface Panel {
   element: HTMLElement;
@@ -127,6 +128,8 @@ export function interpolationPanel(host: StudioHost): Panel {
   const play = h("button", { type: "button", class: "secondary play", "aria-pressed": "false", text: "Play" });
   const keep = h("button", { type: "button", class: "secondary", text: "Keep this frame" });
   const strip = h("div", { class: "strip", role: "group", "aria-label": "Frames from A to B" });
+  const preview = pixelCanvas(size, "interp-preview", "Interpolated image");
+  const position = h("output", { for: scrubId, class: "position", text: "0%" });
   frames.forEach((canvas, i) => {
     const button = h("button", { type: "button", class: "frame-button", title: `Show frame ${i + 1}` }, canvas);
     button.addEventListener("click", () => {
@@ -141,7 +144,15 @@ export function interpolationPanel(host: StudioHost): Panel {
     h("p", { class: "hint", text: "A spherical path (slerp) from A to B: scrub it, play it, or keep a frame." }),
     h("div", { class: "pickers" }, a.element, b.element),
     strip,
-    h("div", { class: "scrub-row" }, h("label", { for: scrubId, text: "A → B" }), scrub, play, keep));
+    h("div", { class: "interp-row" }, preview,
+      h("div", { class: "interp-controls" },
+        h("div", { class: "scrub-row" }, h("label", { for: scrubId, text: "A → B" }), scrub, position),
+        h("div", { class: "scrub-row" }, play, keep))));
+  // The panel's own picture (scrubbing and playback draw here, the stage keeps the current image).
+  const queue = new LatestRenderQueue<Float32Array>(
+    async (latent) => drawPixels(preview, await host.generator.render(latent)),
+    (error) => host.error(error.message),
+  );
 
   let ends: [Float32Array, Float32Array] | null = null;
   const endpoints = (): [Float32Array, Float32Array] => {
@@ -154,7 +165,8 @@ export function interpolationPanel(host: StudioHost): Panel {
   };
   const show = () => {
     const s = Number(scrub.value);
-    host.preview(latentAt(s), `Interpolation A → B · ${Math.round(s * 100)}%`);
+    position.textContent = `${Math.round(s * 100)}%`;
+    queue.request(latentAt(s));
   };
   let stripToken = 0;
   const drawStrip = visibleDebouncedTask(element, async () => {
@@ -162,7 +174,10 @@ export function interpolationPanel(host: StudioHost): Panel {
     ends = null;
     try {
       const images = await host.generator.pixels(frames.map((_, i) => latentAt(i / (STRIP_FRAMES - 1))));
-      if (token === stripToken) images.forEach((rgba, i) => drawPixels(frames[i], rgba));
+      if (token !== stripToken) return;
+      images.forEach((rgba, i) => drawPixels(frames[i], rgba));
+      show();
+      await queue.idle();
     } catch (error) {
       host.error((error as Error).message);
     }
@@ -205,7 +220,6 @@ export function interpolationPanel(host: StudioHost): Panel {
     });
   }
   host.onChange((what) => {
-    if (what === "current") stop(); // the visitor took over the stage
     if (what === "favourites") {
       a.refresh();
       b.refresh();
@@ -218,9 +232,13 @@ export function interpolationPanel(host: StudioHost): Panel {
   drawStrip();
   return {
     element,
-    idle: drawStrip.idle,
+    idle: async () => {
+      await drawStrip.idle();
+      await queue.idle();
+    },
     dispose() {
       stop();
+      queue.close();
       drawStrip.cancel();
       stripToken += 1;
     },

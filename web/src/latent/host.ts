@@ -11,8 +11,6 @@ export interface StudioHost {
   currentPoint(): LatentPoint;
   /** Makes `point` current: sliders follow, the picture re-renders. */
   loadPoint(point: LatentPoint): void;
-  /** Shows `latent` on the stage instead of the current point (interpolation frames). */
-  preview(latent: Float32Array, caption: string): void;
   /** Saves a point as a favourite with a thumbnail drawn from `rgba`. */
   saveFavourite(point: LatentPoint, rgba: Uint8ClampedArray): void;
   removeFavourite(id: string): void;

@@ -173,10 +173,6 @@ export class LatentStudio implements StudioHost {
     this.changed();
   }
 
-  preview(latent: Float32Array, caption: string): void {
-    this.queue.request({ latent, caption });
-  }
-
   decode(code: string): LatentPoint {
     return decodePoint(code, this.generator.latentDim, this.directions.length);
   }
