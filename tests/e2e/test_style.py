@@ -218,6 +218,34 @@ def bomb_png(side: int = 30_000) -> bytes:
     return crafted_png(side, side, body)
 
 
+def test_image_headers_give_format_and_size_before_decoding(page, style_server):
+    """The size check that stops decompression bombs reads every supported format's header."""
+    open_style(page, style_server)
+    image = Image.new("RGB", (123, 45), (10, 200, 30))
+    encoded = {}
+    for fmt, options in [("PNG", {}), ("JPEG", {"exif": Image.Exif()}), ("GIF", {}), ("BMP", {}),
+                         ("WEBP", {"lossless": True}), ("WEBP", {"quality": 80})]:
+        buffer = io.BytesIO()
+        image.save(buffer, fmt, **options)
+        encoded[f"{fmt}-{len(encoded)}"] = base64.b64encode(buffer.getvalue()).decode()
+    # A JPEG whose frame header comes after a 40 KB application segment.
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", icc_profile=bytes(40_000))
+    encoded["JPEG-icc"] = base64.b64encode(buffer.getvalue()).decode()
+    headers = page.evaluate("""files => Object.fromEntries(Object.entries(files).map(([k, b64]) =>
+        [k, window.muza.style.readImageHeader(Uint8Array.from(atob(b64), c => c.charCodeAt(0)))]))""", encoded)
+    for key, header in headers.items():
+        assert (header["width"], header["height"]) == (123, 45), (key, header)
+        assert header["format"] == key.split("-")[0].lower(), (key, header)
+    limits = page.evaluate("""() => { const s = window.muza.style; const out = [];
+        for (const [w, h] of [[8000, 6000], [20001, 10], [8000, 6500]]) {
+          try { s.checkDimensions({format: 'png', width: w, height: h}); out.push('ok'); } catch (e) { out.push(e.message); } }
+        return out; }""")
+    assert limits[0] == "ok"
+    assert "20,001×10 pixels" in limits[1] and "too large" in limits[1]
+    assert "52 megapixels" in limits[2]
+
+
 def test_bad_files_get_a_message_and_keep_the_previous_result(page, style_server):
     open_style(page, style_server)
     page.select_option("#style-resolution", "256")

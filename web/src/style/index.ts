@@ -497,13 +497,14 @@ class StyleStudio {
     const start = performance.now();
     let tiles = 1;
     try {
-      if (Math.max(size.width, size.height) <= SINGLE_PASS_MAX) {
+      const maxPass = maxPassSide(stylizer.overlap);
+      if (Math.max(size.width, size.height) <= maxPass) {
         context2d(stylised).putImageData(await stylizer.stylize(pixelsOf(input), weights), 0, 0);
       } else {
         this.cancelButton.hidden = false;
         const out = context2d(stylised);
         const plan = await stylizer.stylizeTiled(canvasSource(input), weights, {
-          maxCore: TILE_CORE,
+          maxCore: Math.min(TILE_CORE, maxPass),
           signal: job.signal,
           onProgress: (done, total) => this.tileProgress.fraction(done / total, `tile ${done} of ${total}`),
           write: (rect, pixels) => out.putImageData(pixels, rect.x, rect.y),
@@ -607,6 +608,23 @@ class StyleStudio {
     if (!this.result) return null;
     return pixelsOf(which === "stylised" ? this.result.stylised : which === "shown" ? this.afterCanvas : this.result.content);
   }
+}
+
+/**
+ * Longest side one network run may take. WebGL keeps every activation in a texture; a run on
+ * a (tile) region of side n holds n x n x 16-channel maps at full resolution, so n stays well
+ * inside the GPU's texture limit (tfjs folds large tensors into squarish textures).
+ */
+function maxPassSide(overlap: number): number {
+  if (tf.getBackend() !== "webgl") return SINGLE_PASS_MAX;
+  let maxTexture = 4096;
+  try {
+    maxTexture = tf.env().getNumber("WEBGL_MAX_TEXTURE_SIZE");
+  } catch {
+    // flag unavailable: keep the conservative default
+  }
+  const side = Math.floor(maxTexture / 4) - 2 * overlap; // (n + 2 overlap)^2 * 16 values <= maxTexture^2 texels
+  return Math.max(128, Math.min(SINGLE_PASS_MAX, Math.floor(side / 4) * 4));
 }
 
 /** The card's description, loss network, data and metrics, folded away. */
