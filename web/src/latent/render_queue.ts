@@ -7,6 +7,8 @@ export interface RenderStats {
   requested: number;
   rendered: number;
   dropped: number;
+  /** Total ms spent inside renders. */
+  busyMs: number;
   /** performance.now() at the end of each of the last renders (for fps figures). */
   times: number[];
 }
@@ -20,7 +22,7 @@ export class LatestRenderQueue<T> {
   private timer = 0;
   private closed = false;
   private waiters: (() => void)[] = [];
-  readonly stats: RenderStats = { requested: 0, rendered: 0, dropped: 0, times: [] };
+  readonly stats: RenderStats = { requested: 0, rendered: 0, dropped: 0, busyMs: 0, times: [] };
 
   constructor(
     private readonly work: (job: T) => Promise<void>,
@@ -85,6 +87,7 @@ export class LatestRenderQueue<T> {
       this.onError(error as Error);
     } finally {
       this.running = false;
+      this.stats.busyMs += performance.now() - started;
     }
     if (this.pending !== null) this.schedule(performance.now() - started >= FRAME_MS);
     else this.settle();
