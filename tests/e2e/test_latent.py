@@ -1,14 +1,14 @@
 """End-to-end: the Latent studio in real Chromium against real gunicorn and the
-committed GAN (exported_models/latent/emoji)."""
+committed GAN (exported_models/latent/emoji). To try them on another export folder:
+MUZA_MODELS_ROOT=/path/with/latent/emoji (the gunicorn fixture passes it on)."""
 import io
+import json
 import struct
 import urllib.request
 
-import json
 import pytest
 
-
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("latent_card")]  # every test needs the committed GAN
 MODEL = "emoji"
 NOTO_CREDIT = "Noto Emoji, Copyright 2013 Google LLC"
 
