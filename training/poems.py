@@ -341,8 +341,21 @@ def _is_chief(strategy) -> bool:
                                              and "chief" not in resolver.cluster_spec().as_dict())
 
 
+def _quote(word: str) -> str:
+    """Shell quoting that keeps a command on one line: newlines and tabs become bash $'...' escapes."""
+    if "\n" in word or "\t" in word:
+        esc = word.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\t", "\\t")
+        return f"$'{esc}'"
+    return shlex.quote(word)
+
+
 def _command_line(argv: list[str]) -> str:
-    drop_flags = {"--resume"}
+    return "python -m training poems " + " ".join(_quote(a) for a in _clean_argv(argv))
+
+
+def _clean_argv(argv: list[str]) -> list[str]:
+    """The train arguments without the ones that only steer a session (--resume, test hooks)."""
+    drop_flags = {"--resume", "--force"}
     out, skip = [], False
     for i, a in enumerate(argv):
         if skip:
@@ -354,12 +367,18 @@ def _command_line(argv: list[str]) -> str:
             skip = True
             continue
         out.append(a)
-    return "python -m training poems " + " ".join(shlex.quote(a) for a in out)
+    return out
 
 
-def reproduce_command(command: str, epochs: int | None) -> str:
-    """The recorded command with the epochs actually trained (across resumes) and without the session budget."""
-    words = shlex.split(command)
+def reproduce_command(config: dict, epochs: int | None) -> str:
+    """The run's command with the epochs actually trained (across resumes) and without the session budget."""
+    if config.get("argv") is not None:
+        words = list(config["argv"])
+    elif config.get("command", "").startswith("python -m training poems "):
+        words = shlex.split(config["command"])[4:]  # runs recorded before "argv" was kept
+    else:
+        return config.get("command", "")  # e.g. an exported model's card command: already final
+    words = [part for w in words for part in (w.split("=", 1) if w.startswith(("--epochs=", "--max-minutes=")) else [w])]
     out, i = [], 0
     while i < len(words):
         w = words[i]
@@ -374,7 +393,7 @@ def reproduce_command(command: str, epochs: int | None) -> str:
         i += 1
     if epochs and "--epochs" not in out:
         out += ["--epochs", str(epochs)]
-    return " ".join(shlex.quote(w) for w in out)
+    return "python -m training poems " + " ".join(_quote(w) for w in out)
 
 
 def plot_history(history: list[dict], path: Path, title: str) -> None:
@@ -451,6 +470,7 @@ def train(args, argv: list[str]) -> int:
                 arch[k] = src_config[k]
             src_state = _read_json(src / STATE) if (src / STATE).exists() else {}
             init = {"path": str(src.resolve()), "command": src_config.get("command", ""),
+                    "argv": src_config.get("argv"),
                     "epochs": src_state.get("epoch"), "best_epoch": src_state.get("best_epoch"),
                     "val_bits_per_char": src_state.get("best_val_bpc")}
         corpus = load_corpus(args.corpus, args.val_fraction, args.seed, args.max_vocab, base_chars)
@@ -474,6 +494,7 @@ def train(args, argv: list[str]) -> int:
             "strategy": args.strategy,
             "init_from": init,
             "command": _command_line(argv),
+            "argv": _clean_argv(argv),
             "split_by": corpus.split_by,
         }
         state = {"epoch": 0, "step_in_epoch": 0, "partial_loss_sum": 0.0, "best_val_bpc": None, "best_epoch": 0,
@@ -742,7 +763,7 @@ def export(args) -> int:
     out = Path(args.out) if args.out else DEFAULT_EXPORT_ROOT / STUDIO / args.name
     name = out.name
     params = int(step_model.count_params())
-    hardware = f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU ({platform.system()})"
+    hardware = args.hardware or f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU ({platform.system()})"
 
     def write(tmp: Path) -> dict:
         import tensorflowjs as tfjs
@@ -779,9 +800,9 @@ def export(args) -> int:
             raise PoemsError(f"export is {size / 1e6:.1f} MB, over --max-mb {args.max_mb}; "
                                "use fewer snapshots or a smaller network")
         init = config.get("init_from")
-        command = reproduce_command(config["command"], state["epoch"])
+        command = reproduce_command(config, state["epoch"])
         if init and init.get("command"):
-            command = f"{reproduce_command(init['command'], init.get('best_epoch') or init.get('epochs'))}  &&  {command}"
+            command = f"{reproduce_command(init, init.get('best_epoch') or init.get('epochs'))}  &&  {command}"
         card = {
             "name": name,
             "studio": STUDIO,
@@ -941,6 +962,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--dataset-licence")
     e.add_argument("--credits")
     e.add_argument("--default-seed", help="seed line suggested in the web app")
+    e.add_argument("--hardware", help="what the run was trained on (default: this machine's CPU count)")
     e.add_argument("--primer", help="text for reference.json (default: the default seed)")
     e.add_argument("--runs-dir")
     e.add_argument("--threads", type=int)

@@ -118,3 +118,24 @@ def test_cli_reports_bad_corpus_without_traceback(tmp_path, capsys):
     rc = poems.main(["train", "--corpus", str(bad), "--name", "bad", "--runs-dir", str(tmp_path / "runs")])
     err = capsys.readouterr().err
     assert rc == 2 and str(bad) in err and "binary" in err and "Traceback" not in err
+
+
+def test_card_command_reproduces_the_run():
+    import shlex
+    import subprocess
+
+    from training import poems
+
+    argv = ["train", "--corpus", "pjesme/", "--name", "x", "--epochs=60", "--max-minutes", "30", "--resume",
+            "--sample-seed", "JULIET:\n", "--corpus-name", "It's a corpus", "--force"]
+    config = {"argv": poems._clean_argv(argv), "command": poems._command_line(argv)}
+    assert "\n" not in config["command"] and "--resume" not in config["command"]
+    cmd = poems.reproduce_command(config, 7)
+    assert cmd.startswith("python -m training poems train ") and "--max-minutes" not in cmd
+    words = subprocess.run(["bash", "-c", 'printf "%s\\0" ' + cmd.split(" ", 4)[4]], capture_output=True,
+                           text=True, check=True).stdout.split("\0")[:-1]
+    assert words == ["train", "--corpus", "pjesme/", "--name", "x", "--epochs", "7", "--sample-seed", "JULIET:\n",
+                     "--corpus-name", "It's a corpus"]
+    # runs recorded before argv was kept: the command string is parsed
+    old = {"command": "python -m training poems train --corpus a.txt --epochs 60 --sample-seed " + shlex.quote("A:\n")}
+    assert poems.reproduce_command(old, 2) == "python -m training poems train --corpus a.txt --epochs 2 --sample-seed $'A:\\n'"

@@ -264,7 +264,9 @@ def test_fine_tune_extends_vocabulary_and_helps(work):
     assert poems.main(["export", "--name", "ft", "--runs-dir", str(runs), "--out", str(out),
                        "--probe-chars", "20"]) == 0
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))
-    assert "--init-from" in card["training"]["command"] and src["command"] in card["training"]["command"]
+    command = card["training"]["command"]
+    assert command.count("python -m training poems train ") == 2 and "--init-from" in command.split("&&")[1]
+    assert f"--corpus {work['latin']}" in command.split("&&")[0]  # the source run's own command comes first
     assert card["training"]["init_from"]["path"] == str(work["run"].resolve())
 
 
