@@ -20,14 +20,17 @@ PARITY_JS = """async (name) => {
   const poet = await api.load(name);
   const ref = await api.loadReference(poet.card);
   const out = { dtype: ref.dtype, primer: ref.primer, engines: {} };
-  for (const kind of ['fused', 'layers']) {
+  for (const variant of ['fused', 'fused-ops', 'layers']) {
+    const kind = variant === 'layers' ? 'layers' : 'fused';
+    api.useCustomKernels(variant !== 'fused-ops');  // wasm: our kernels, then the plain ops
     const g = poet.generator(kind);
     await g.prime(ref.primer);
     const probs = Array.from(await g.distribution());
     const greedy = await g.generate({ temperature: 0, topK: 0, topP: 1, length: (ref.greedy_continuation || '').length });
-    out.engines[kind] = { probs, greedy: greedy.text };
+    out.engines[variant] = { probs, greedy: greedy.text };
     g.dispose();
   }
+  api.useCustomKernels(true);
   poet.dispose();
   return out;
 }"""

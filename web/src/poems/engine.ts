@@ -8,6 +8,7 @@
 //    fallback for architectures the fused engine does not recognise.
 // No DOM here.
 import * as tf from "@tensorflow/tfjs";
+import { hasKernel, LSTM_CELL, runKernel } from "./kernels";
 
 /** Opaque per-generation state: the tensors an engine needs to continue. */
 export type EngineState = tf.Tensor[];
@@ -118,6 +119,7 @@ export class FusedLstmEngine implements StepEngine {
 
   feed(state: EngineState, id: tf.Tensor1D): EngineState {
     const wasm = tf.getBackend() === "wasm";
+    const cellKernel = hasKernel(LSTM_CELL);
     return tf.tidy(() => {
       const next: tf.Tensor[] = [];
       let below: tf.Tensor2D | null = null;
@@ -125,29 +127,44 @@ export class FusedLstmEngine implements StepEngine {
         const U = layer.units;
         const h = state[2 * l] as tf.Tensor2D;
         const c = state[2 * l + 1] as tf.Tensor2D;
-        let z: tf.Tensor2D;
-        if (layer.table !== null) {
-          const row = tf.gather(layer.table, id) as tf.Tensor2D; // [1, 4U]
-          // wasm's fused matMul only takes a bias whose buffer is rank-1 (its gather makes a 4-D
-          // one): there, add the row separately.
-          z = wasm
-            ? (tf.add(tf.matMul(h, layer.kernel), row) as tf.Tensor2D)
-            : (tf.fused.matMul({ a: h, b: layer.kernel, bias: row }) as tf.Tensor2D);
+        let h2: tf.Tensor2D;
+        let c2: tf.Tensor2D;
+        if (cellKernel) {
+          // wasm / cpu: one matMul plus our cell kernel (which also adds the layer-1 table row).
+          const [hk, ck] =
+            layer.table !== null
+              ? (runKernel(LSTM_CELL, { z: tf.matMul(h, layer.kernel), c, table: layer.table, id }, { units: U }) as tf.Tensor2D[])
+              : (runKernel(LSTM_CELL, { z: this.upperInput(layer, below as unknown as tf.Tensor2D, h), c }, { units: U }) as tf.Tensor2D[]);
+          h2 = hk;
+          c2 = ck;
         } else {
-          z = tf.fused.matMul({ a: tf.concat([below as unknown as tf.Tensor2D, h], 1), b: layer.kernel, bias: layer.bias as tf.Tensor1D }) as tf.Tensor2D;
+          let z: tf.Tensor2D;
+          if (layer.table !== null) {
+            const row = tf.gather(layer.table, id) as tf.Tensor2D; // [1, 4U]
+            // wasm's fused matMul only takes a bias whose buffer is rank-1 (its gather makes a 4-D
+            // one): there, add the row separately.
+            z = wasm ? (tf.add(tf.matMul(h, layer.kernel), row) as tf.Tensor2D) : (tf.fused.matMul({ a: h, b: layer.kernel, bias: row }) as tf.Tensor2D);
+          } else {
+            z = this.upperInput(layer, below as unknown as tf.Tensor2D, h);
+          }
+          const gates = tf.sigmoid(z);
+          const candidate = tf.tanh(tf.slice(z, [0, 2 * U], [1, U]));
+          const inGate = tf.slice(gates, [0, 0], [1, U]);
+          const forget = tf.slice(gates, [0, U], [1, U]);
+          const outGate = tf.slice(gates, [0, 3 * U], [1, U]);
+          c2 = tf.add(tf.mul(forget, c), tf.mul(inGate, candidate)) as tf.Tensor2D;
+          h2 = tf.mul(outGate, tf.tanh(c2)) as tf.Tensor2D;
         }
-        const gates = tf.sigmoid(z);
-        const candidate = tf.tanh(tf.slice(z, [0, 2 * U], [1, U]));
-        const inGate = tf.slice(gates, [0, 0], [1, U]);
-        const forget = tf.slice(gates, [0, U], [1, U]);
-        const outGate = tf.slice(gates, [0, 3 * U], [1, U]);
-        const c2 = tf.add(tf.mul(forget, c), tf.mul(inGate, candidate)) as tf.Tensor2D;
-        const h2 = tf.mul(outGate, tf.tanh(c2)) as tf.Tensor2D;
         next.push(h2, c2);
         below = h2;
       });
       return next;
     });
+  }
+
+  /** Upper layers: [h_below, h] · [K; R] + b. */
+  private upperInput(layer: LstmWeights, below: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+    return tf.fused.matMul({ a: tf.concat([below, h], 1), b: layer.kernel, bias: layer.bias as tf.Tensor1D }) as tf.Tensor2D;
   }
 
   logits(state: EngineState, temperature: number): tf.Tensor2D {

@@ -219,8 +219,7 @@ export class CharGenerator {
         try {
           for (let i = 0; i < steps; i++) {
             const step = tf.tidy(() => {
-              const row = block ? (tf.slice(block, [i, 0], [1, this.vocab.size]) as tf.Tensor2D) : null;
-              const id = sampleId(this.engine.logits(this.state as EngineState, temperature), sampling, row);
+              const id = sampleId(this.engine.logits(this.state as EngineState, temperature), sampling, block, i);
               return { id, state: this.engine.feed(this.state as EngineState, id) };
             });
             ids.push(step.id);

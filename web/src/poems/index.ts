@@ -18,6 +18,7 @@ import { NextCharView } from "./next_char";
 import { loadedText, renderPicker, type PickerCard } from "./picker";
 import { isCharModel, loadReference, loadVocabulary, poemsExtras, Poet, type Snapshot } from "./poet";
 import { randomSeed } from "./sampling";
+import { useCustomKernels } from "./kernels";
 import { Vocabulary, visibleChar } from "./vocab";
 
 /** Everything a mounted studio holds; dropped on unmount. */
@@ -372,6 +373,8 @@ export const poemsApi = {
   WindowGenerator,
   Vocabulary,
   loadReference,
+  /** Switch the wasm/cpu custom kernels off (true: on) to compare with the plain op sequence. */
+  useCustomKernels,
   /** Loads a poems model by name (or a snapshot entry of it) from the catalogue. */
   async load(name: string, entry?: string): Promise<Poet> {
     const card = (await modelsFor("poems")).find((c) => c.name === name);

@@ -143,6 +143,13 @@ export class Poet {
     this.disposed = true;
     for (const engine of this.engines.values()) engine.dispose();
     this.engines.clear();
+    // A stateful RNN layer keeps its state tensors outside its weights: model.dispose() leaves them.
+    for (const layer of this.model.layers as unknown as { stateful?: boolean; states_?: tf.Tensor[] | null }[]) {
+      if (layer.stateful && layer.states_) {
+        tf.dispose(layer.states_);
+        layer.states_ = null;
+      }
+    }
     this.model.dispose();
   }
 }

@@ -4,6 +4,7 @@
 // seeded JS generator, one [steps, V] block per chunk, so a seed gives the same text on
 // every backend and no random-number kernel is needed.
 import * as tf from "@tensorflow/tfjs";
+import { hasKernel, NOISY_ARGMAX, runKernel } from "./kernels";
 
 export interface SamplingOptions {
   /** Softmax temperature; at or below GREEDY_TEMPERATURE the most likely character is taken. */
@@ -63,11 +64,16 @@ export function maskLogits(scaled: tf.Tensor2D, options: SamplingOptions): tf.Te
   });
 }
 
-/** One character id, int32 [1]. `noise` is a row of Gumbel noise [1, V] (ignored when greedy). */
-export function sampleId(scaled: tf.Tensor2D, options: SamplingOptions, noise: tf.Tensor2D | null): tf.Tensor1D {
+/**
+ * One character id, int32 [1]: argmax(masked logits + Gumbel noise row `row` of `noise`).
+ * Greedy (or no noise): argmax of the logits.
+ */
+export function sampleId(scaled: tf.Tensor2D, options: SamplingOptions, noise: tf.Tensor2D | null, row = 0): tf.Tensor1D {
   return tf.tidy(() => {
     if (isGreedy(options) || noise === null) return tf.argMax(scaled, 1) as tf.Tensor1D;
-    return tf.argMax(tf.add(maskLogits(scaled, options), noise), 1) as tf.Tensor1D;
+    const masked = maskLogits(scaled, options);
+    if (hasKernel(NOISY_ARGMAX)) return runKernel(NOISY_ARGMAX, { logits: masked, noise }, { row }) as tf.Tensor1D;
+    return tf.argMax(tf.add(masked, tf.slice(noise, [row, 0], [1, noise.shape[1]])), 1) as tf.Tensor1D;
   });
 }
 
