@@ -109,6 +109,10 @@ class PoemsStudio {
     root.dataset.job = "idle";
   }
 
+  get currentPoet(): Poet | null {
+    return this.poet;
+  }
+
   /** Escape stops whatever is writing (the focus may be anywhere, even on the page body). */
   private readonly onKey = (event: KeyboardEvent) => {
     if (event.key === "Escape" && this.jobs.running) void this.jobs.stop();
@@ -135,8 +139,9 @@ class PoemsStudio {
 
   /** Loads a poet (or, for a card that is not a character model, loads and checks its files). */
   private async choose(entry: PickerCard): Promise<void> {
-    const token = ++this.choosing;
     const { card, button, progress, message, notice } = entry;
+    if (this.poet?.card === card) return;
+    const token = ++this.choosing;
     await this.jobs.stop();
     message.clear();
     notice.hidden = true;
@@ -282,7 +287,10 @@ class PoemsStudio {
           const generated = document.createTextNode("");
           this.poem.replaceChildren(h("span", { class: "seed", text: primed.kept }), h("span", { class: "generated" }, generated));
           this.poemText = primed.kept;
-          if (primed.fallback) this.status.textContent = "Nothing in the first line is in the alphabet: starting from a new line.";
+          if (primed.fallback && primed.unknown.length) {
+            this.unknownNotice.hidden = false;
+            this.unknownNotice.append(" Nothing usable was left, so the poet starts from a new line.");
+          }
           const seed = settings.randomSeed ?? randomSeed();
           this.status.textContent = `Writing ${settings.length} characters…`;
           let pending = "";
@@ -386,7 +394,7 @@ export const poemsApi = {
   },
   /** The studio's current poet (null when none is loaded or the route is elsewhere). */
   currentPoet(): Poet | null {
-    return studio ? (studio as unknown as { poet: Poet | null }).poet : null;
+    return studio?.currentPoet ?? null;
   },
 };
 
