@@ -12,5 +12,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 timeout = 30
+# Build the app (and its model catalogue and static file index) once, before forking,
+# so every worker serves the same catalogue.
+preload_app = True
 graceful_timeout = 10
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -4,7 +4,7 @@ import { messageBox } from "../ui/progress";
 import type { WriteSettings } from "./controls";
 import type { JobRunner } from "./jobs";
 import { loadRealLines, type Poet } from "./poet";
-import { randomSeed, seededRandom } from "./sampling";
+import { randomSeed, seededUniform as seededRandom } from "../random";
 
 export interface GameHost {
   poet(): Poet | null;

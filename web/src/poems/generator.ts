@@ -5,7 +5,8 @@
 // adapts so that no chunk keeps the main thread busy for long. No DOM here.
 import * as tf from "@tensorflow/tfjs";
 import type { EngineState, StepEngine } from "./engine";
-import { checkSampling, engineTemperature, GumbelNoise, isGreedy, markExcluded, randomSeed, sampleId, type Candidate, type SamplingOptions } from "./sampling";
+import { checkSampling, engineTemperature, GumbelNoise, isGreedy, markExcluded, sampleId, type Candidate, type SamplingOptions } from "./sampling";
+import { randomSeed } from "../random";
 import type { Vocabulary } from "./vocab";
 
 export interface GenerateOptions extends SamplingOptions {

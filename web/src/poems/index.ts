@@ -17,7 +17,7 @@ import { WindowGenerator } from "./naive";
 import { NextCharView } from "./next_char";
 import { loadedText, renderPicker, type PickerCard } from "./picker";
 import { isCharModel, loadReference, loadVocabulary, poemsExtras, Poet, type Snapshot } from "./poet";
-import { randomSeed } from "./sampling";
+import { randomSeed } from "../random";
 import { useCustomKernels } from "./kernels";
 import { Vocabulary, visibleChar } from "./vocab";
 

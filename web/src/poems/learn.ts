@@ -5,7 +5,7 @@ import { ProgressBar, messageBox } from "../ui/progress";
 import type { WriteSettings } from "./controls";
 import type { JobRunner } from "./jobs";
 import { poemsExtras, valBitsPerChar, type Poet, type Snapshot } from "./poet";
-import { randomSeed } from "./sampling";
+import { randomSeed } from "../random";
 import type { GenerateResult } from "./generator";
 import { Throttle } from "./throttle";
 

@@ -4,7 +4,7 @@
 // Cost per character grows with the window; the stateful generator's does not.
 import * as tf from "@tensorflow/tfjs";
 import { readArchitecture } from "./engine";
-import { seededRandom } from "./sampling";
+import { seededUniform as seededRandom } from "../random";
 import type { Vocabulary } from "./vocab";
 
 export class WindowGenerator {

@@ -3,6 +3,7 @@
 // with g = -log(-log(u)) is a draw from softmax(logits). The uniforms u come from a
 // seeded JS generator, one [steps, V] block per chunk, so a seed gives the same text on
 // every backend and no random-number kernel is needed.
+import { seededUniform } from "../random";
 import * as tf from "@tensorflow/tfjs";
 import { hasKernel, NOISY_ARGMAX, runKernel } from "./kernels";
 
@@ -77,24 +78,6 @@ export function sampleId(scaled: tf.Tensor2D, options: SamplingOptions, noise: t
   });
 }
 
-/** mulberry32: a small, fast, seedable generator of uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomSeed(): number {
-  const buffer = new Uint32Array(1);
-  crypto.getRandomValues(buffer);
-  return buffer[0];
-}
-
 /** Gumbel noise for `steps` draws over `vocabSize` characters, from a seeded generator. */
 export class GumbelNoise {
   private readonly random: () => number;
@@ -103,7 +86,7 @@ export class GumbelNoise {
     readonly seed: number,
     private readonly vocabSize: number,
   ) {
-    this.random = seededRandom(seed);
+    this.random = seededUniform(seed);
   }
 
   block(steps: number): tf.Tensor2D {
