@@ -22,6 +22,17 @@ HASHED_NAME = r"-[A-Z0-9]{8}\.[a-z0-9]+$"
 log = logging.getLogger("muza.server")
 
 
+class StaticFiles(WhiteNoise):
+    """WhiteNoise that answers 404 (through Flask) for a file deleted after start-up,
+    instead of dropping the connection."""
+
+    def serve(self, static_file, environ, start_response):
+        try:
+            return WhiteNoise.serve(static_file, environ, start_response)
+        except FileNotFoundError:
+            return self.application(environ, start_response)
+
+
 def _revalidate_unhashed(headers, path, url):
     """Files without a content hash in their name must be revalidated on every use."""
     if "immutable" not in headers.get("Cache-Control", ""):
@@ -53,7 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["WEB_BUILT"]:
         log.warning("web app not built: %s/index.html missing (run `npm run build`)", web_root)
 
-    static = WhiteNoise(
+    static = StaticFiles(
         app.wsgi_app,
         max_age=app.config["STATIC_MAX_AGE"],
         immutable_file_test=HASHED_NAME,

@@ -168,3 +168,10 @@ def test_unbuilt_web_app_explains_itself(tmp_path, models_root):
     assert response.status_code == 503
     assert "npm run build" in response.get_data(as_text=True)
     assert client.get("/healthz").get_json()["web_built"] is False
+
+
+def test_file_deleted_after_start_up_gets_404(client, models_root):
+    (models_root / "poems" / "tiny" / "group1-shard1of1.bin").unlink()
+    response = client.get("/models/poems/tiny/group1-shard1of1.bin")
+    assert response.status_code == 404
+    assert "Not found" in response.get_data(as_text=True)
