@@ -702,26 +702,27 @@ def cmd_export(args) -> int:
                                 "fast_loss_same_pairs": report["gatys"]["fast_mean_same_pairs"],
                                 "ratio_to_gatys": report["gatys"]["ratio_fast_to_gatys"]})
         if compare:
-            metrics.update({f"perceptual_loss_{compare['arch']}": compare["fast"]["mean"]["total"],
-                            f"{compare['arch']}_steps": compare["steps"], f"{compare['arch']}_parameters": compare["parameters"],
-                            f"{compare['arch']}_python_cpu_ms_256": compare["python_cpu_ms_256"]["min"],
-                            f"{compare['arch']}_wall_time_s": compare["wall_time_s"],
+            # main numbers: the other run as trained (its final checkpoint); equal-step numbers: snapshots
+            other = compare.get("final_report") or compare
+            oa = compare["arch"]
+            metrics.update({f"perceptual_loss_{oa}": other["fast"]["mean"]["total"], f"{oa}_steps": other["steps"],
+                            f"{oa}_parameters": other["parameters"],
+                            f"{oa}_python_cpu_ms_256": other["python_cpu_ms_256"]["min"],
+                            f"{oa}_wall_time_s": compare["wall_time_s"],
                             "comparison_config_differences": compare["config_differences"] or "none besides arch and steps"})
-            fr = compare.get("final_report")
-            if fr:
-                metrics[f"perceptual_loss_{compare['arch']}_final"] = fr["fast"]["mean"]["total"]
-                metrics[f"{compare['arch']}_final_steps"] = fr["steps"]
             if report:
-                metrics["ratio"] = report["fast"]["mean"]["total"] / compare["fast"]["mean"]["total"]
+                metrics["ratio"] = report["fast"]["mean"]["total"] / other["fast"]["mean"]["total"]
+                metrics["cpu_speedup_vs_" + oa] = other["python_cpu_ms_256"]["min"] / report["python_cpu_ms_256"]["min"]
                 metrics["comparison_note"] = (
-                    f"{config['arch']} after {report['steps']} steps vs {compare['arch']} after {compare['steps']} steps "
-                    f"({compare['arch']} trained {compare.get('final_steps')} steps in {compare.get('wall_time_s')} s on the "
-                    f"same shared CPU); same data, loss network, loss weights, image size and batch; losses are means over "
-                    f"the held-out photos x all styles. ratio_at_equal_steps compares {config['arch']}'s snapshot at "
-                    f"{compare['steps']} steps with {compare['arch']} at {compare['steps']} steps.")
+                    f"ratio: {config['arch']} after {report['steps']} steps ({state.get('wall_time_s')} s) vs {oa} after "
+                    f"{other['steps']} steps ({compare['wall_time_s']} s), i.e. about the same wall-clock budget on the same "
+                    f"shared CPU, so {oa} saw far fewer steps; ratio_at_equal_steps compares both after {compare['steps']} "
+                    f"steps (snapshots), early in training. Same data, loss network, loss weights, image size and batch; "
+                    f"losses are means over the held-out photos x all styles.")
             eq = compare.get("light_at_equal_steps")
             if eq:
                 metrics[f"perceptual_loss_{config['arch']}_at_{compare['steps']}_steps"] = eq["fast"]["mean"]["total"]
+                metrics[f"perceptual_loss_{oa}_at_{compare['steps']}_steps"] = compare["fast"]["mean"]["total"]
                 metrics["ratio_at_equal_steps"] = eq["fast"]["mean"]["total"] / compare["fast"]["mean"]["total"]
         n_kodak = sum(1 for n in trainer.pool_names if not n.startswith("skimage:"))
         n_sk = len(trainer.pool_names) - n_kodak
