@@ -323,11 +323,17 @@ def ganspace(generator, latent_dim: int, samples: int, count: int, layer: str, s
     feats = layer_features(generator, layer, z.astype(np.float32))
     feats -= feats.mean(axis=0)
     total_var = float((feats ** 2).sum() / (samples - 1))
-    # principal axes from the SVD of the centred feature matrix
-    _, sing, vt = np.linalg.svd(feats, full_matrices=False)
-    count = min(count, latent_dim, vt.shape[0])
-    variances = sing ** 2 / (samples - 1)
-    coords = feats @ vt[:count].T  # (samples, count) PCA coordinates
+    # top principal axes of the centred features: Lanczos on F^T F (never forms a dense SVD)
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    dim = feats.shape[1]
+    count = min(count, latent_dim, dim - 1)
+    cov = LinearOperator((dim, dim), matvec=lambda v: feats.T @ (feats @ v) / (samples - 1), dtype=np.float64)
+    vals, vecs = eigsh(cov, k=count, which="LA", v0=np.full(dim, dim ** -0.5), tol=1e-8)
+    order = np.argsort(vals)[::-1]
+    variances, axes = vals[order], vecs[:, order].T
+    axes *= np.sign(axes[np.arange(count), np.abs(axes).argmax(axis=1)])[:, None]  # deterministic signs
+    coords = feats @ axes.T  # (samples, count) PCA coordinates
     # least squares z ~ coords @ U : row k of U is the latent move per unit of component k
     u, *_ = np.linalg.lstsq(coords, z, rcond=None)
     out = []
