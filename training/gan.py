@@ -15,7 +15,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import re
 import shlex
 import sys
@@ -26,7 +25,7 @@ import numpy as np
 
 from training.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers, today
 from training.images import BACKGROUNDS, SUBSETS, ImageSetError, load_image_set, save_grid, to_uint8
-from training.runs import WallClock, run_dir
+from training.runs import WallClock, run_dir, hardware
 
 # tensorflowjs imports TF Decision Forests, whose welcome banner imports IPython when
 # stdout is not a terminal (pytest, nohup); the variable skips the banner.
@@ -62,20 +61,6 @@ def write_json(path: Path, data) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-
-
-def hardware() -> str:
-    model = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import tensorflow as tf
-
-    return f"{os.cpu_count()}-core CPU ({model}), no GPU; TensorFlow {tf.__version__} (tf_keras)"
 
 
 def existing_run(name: str, runs_dir) -> Path:

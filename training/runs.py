@@ -4,6 +4,7 @@
 everything needed to resume (`--resume`) and to export again later.
 """
 import os
+import platform
 import time
 from pathlib import Path
 
@@ -32,3 +33,18 @@ class WallClock:
 
     def exhausted(self) -> bool:
         return self.limit is not None and self.elapsed >= self.limit
+
+
+def hardware() -> str:
+    """One line about the machine, for model cards."""
+    model = platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import tensorflow as tf
+
+    return f"{os.cpu_count()}-core CPU ({model}), no GPU; TensorFlow {tf.__version__} (tf_keras)"

@@ -100,7 +100,7 @@ def write_json(path: Path, data, indent: int | None = 2) -> None:
 
 
 def hardware() -> str:
-    from training.gan import hardware as describe
+    from training.runs import hardware as describe
 
     return describe() + ", shared with other jobs"
 
