@@ -58,6 +58,29 @@ def save_tfjs_layers(model, folder: Path, float16: bool = False) -> None:
     tfjs.converters.save_keras_model(model, str(folder), quantization_dtype_map=quant)
 
 
+def write_snapshot_cards(folder: Path, card: dict) -> None:
+    """Each snapshot listed in `card.extras.snapshots` (an `entry` inside `folder`) gets a
+    card of its own, derived from the model's card, so every exported model folder is
+    described. The parent's `files` never lists card.json files, so it is unaffected."""
+    for snap in (card.get("extras") or {}).get("snapshots", []):
+        sub_folder = Path(folder) / Path(snap["entry"]).parent
+        epoch = snap["epoch"]
+        sub = dict(card)
+        sub.update(
+            name=f"{card['name']}-epoch-{epoch:03d}",
+            title=f"{card['title']} after epoch {epoch}",
+            description=f"Snapshot of {card['studio']}/{card['name']} after epoch {epoch} of the same run, for 'watch it learn'.",
+            entry=Path(snap["entry"]).name,
+            weights_dtype=snap.get("weights_dtype", card.get("weights_dtype", "float32")),
+            files=file_manifest(sub_folder),
+            training={**card["training"], "epochs": epoch},
+            metrics={k: v for k, v in snap.items() if k not in ("epoch", "entry", "weights_dtype")},
+            extras={"snapshot_of": f"{card['studio']}/{card['name']}", "epoch": epoch},
+        )
+        validate_card(sub)
+        (sub_folder / "card.json").write_text(json.dumps(sub, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def atomic_export(target: Path, write: Callable[[Path], dict]) -> Path:
     """Export a model folder atomically.
 
@@ -74,6 +97,7 @@ def atomic_export(target: Path, write: Callable[[Path], dict]) -> Path:
         card["files"] = file_manifest(tmp)
         validate_card(card)
         (tmp / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_snapshot_cards(tmp, card)
         os.chmod(tmp, 0o755)
         old = None
         if target.exists():

@@ -53,3 +53,19 @@ def test_schema_rejects_broken_cards(change, field):
     with pytest.raises(jsonschema.ValidationError) as error:
         jsonschema.validate(card, SCHEMA)
     assert field in str(error.value) or field in error.value.json_path
+
+
+SNAPSHOT_CARDS = sorted((REPO / "exported_models").glob("*/*/snapshots/*/card.json"))
+
+
+@pytest.mark.parametrize("card_path", SNAPSHOT_CARDS, ids=[p.parent.relative_to(REPO / "exported_models").as_posix() for p in SNAPSHOT_CARDS])
+def test_snapshot_cards_describe_their_folder_and_parent(card_path):
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    jsonschema.validate(card, SCHEMA)
+    assert card["files"] == file_manifest(card_path.parent)
+    parent_dir = card_path.parent.parent.parent
+    parent = json.loads((parent_dir / "card.json").read_text(encoding="utf-8"))
+    assert card["extras"]["snapshot_of"] == f"{parent['studio']}/{parent['name']}"
+    listed = {s["entry"]: s for s in parent["extras"]["snapshots"]}
+    entry = card_path.parent.relative_to(parent_dir).as_posix() + "/" + card["entry"]
+    assert entry in listed and listed[entry]["epoch"] == card["extras"]["epoch"] == card["training"]["epochs"]
