@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# poems/serbian-ballads: fine-tuned from the shakespeare run on the 1913 English translation.
-# The exact training command used is in exported_models/poems/serbian-ballads/card.json
-# (training.command); this script exports the run as shipped.
+# poems/serbian-ballads: fine-tuned from the shakespeare run (train it first with
+# poems-shakespeare.sh) on the 1913 English translation, one file per ballad.
+# The exact chain of commands behind the shipped model is in its card.json (training.command).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+DATA=${DATA:-../shared/data}
 PY=${PY:-.venv/bin/python}
-$PY -m training poems export --name serbian-ballads --threads 1 \
+$PY -m training poems train --corpus "$DATA/poems/serbian-ballads-en/ballads" --name serbian-ballads \
+  --init-from shakespeare --corpus-name 'Serbian heroic ballads (1913 English translation)' --dropout 0.2 \
+  --batch 64 --seq-len 100 --lr 0.002 --epochs 6 --patience 4 --snapshots 1,2,5,10 --threads 2 --verbose 2 "$@"
+$PY -m training poems export --name serbian-ballads --threads 2 \
  --title "Serbian heroic ballads" \
  --description "A character LSTM fine-tuned from the Shakespeare poet on the 1913 English verse translation of the Serbian heroic ballads (Prince Marko, Kosovo). It stands in for seed 000's Serbian epic poems, which could not be obtained." \
  --dataset "Heroic Ballads of Servia, translated by George Rapall Noyes and Leonard Bacon (Boston, 1913): all 37 ballads, 212,087 characters, from the sacred-texts.com transcription; 6 whole ballads held out for validation" \

@@ -8,7 +8,7 @@ $PY -m training poems train --corpus "$DATA/poems/tinyshakespeare/input.txt" --n
   --corpus-name "Tiny Shakespeare" --layers 2 --units 384 --dropout 0.2 --seq-len 100 --batch 128 \
   --lr 0.002 --lr-decay 0.9 --lr-decay-after 6 --epochs 60 --patience 5 --snapshots 1,2,5,10,20,40 \
   --threads 2 --checkpoint-minutes 10 --sample-seed $'JULIET:\n' "$@"
-$PY -m training poems export --name shakespeare --threads 1 \
+$PY -m training poems export --name shakespeare --threads 2 --snapshots 1,5,10 \
  --title "Shakespeare" \
  --description "A two-layer character LSTM trained on Tiny Shakespeare (seed 001's char-rnn corpus). It writes a play one character at a time: start with a speaker's name and a colon." \
  --dataset "Tiny Shakespeare: Shakespeare's plays as collected in karpathy/char-rnn data/tinyshakespeare/input.txt (1,115,394 characters, 40,000 lines); 10% of the speeches (blank-line separated blocks) held out for validation" \
