@@ -1,8 +1,9 @@
 // Latent studio: picks a GAN from the catalogue, loads it with its directions, and
 // mounts the studio. `#/latent?m=NAME&z=CODE` opens a shared point; `&seed=N` a seed.
+import { studioModels } from "../ui/catalogue_list";
 import { h } from "../ui/dom";
 import { ProgressBar, messageBox } from "../ui/progress";
-import { fetchModelJson, modelsFor, type ModelCard } from "../models";
+import { fetchModelJson, type ModelCard } from "../models";
 import type { StudioView } from "../studio";
 import { LatentGenerator, type LatentExtras } from "./generator";
 import { fromHalfBits, halfBits, seededLatent, slerp } from "./latent_math";
@@ -117,15 +118,9 @@ export const view: StudioView = {
       h("h1", { text: "Latent" }),
       h("p", { class: "lead", text: "Steer a GAN: drag its principal directions, randomise, lock, interpolate, add and subtract." }),
     );
-    let cards: ModelCard[];
-    try {
-      cards = await modelsFor("latent");
-    } catch (error) {
-      root.append(h("p", { class: "message error", role: "alert", text: (error as Error).message }));
-      return;
-    }
-    if (cards.length === 0) {
-      root.append(h("p", { class: "empty", text: "No GAN exported yet. Train one with `python -m training gan train …` and export it (see the README)." }));
+    const cards = await studioModels("latent", "No GAN exported yet. Train one with `python -m training gan train …` and export it (see the README).");
+    if (cards instanceof HTMLElement) {
+      root.append(cards);
       return;
     }
     const wanted = hashParams().get("m");

@@ -1,6 +1,7 @@
 // Poems studio: pick a poet, write from a first line with streaming output, watch the
 // next-character distribution, compare with early snapshots, play "Real or fake?".
 // The inference lives in poet.ts / generator.ts / engine.ts; this file wires the DOM.
+import { studioModels } from "../ui/catalogue_list";
 import * as tf from "@tensorflow/tfjs";
 import "./poems.css";
 import { h } from "../ui/dom";
@@ -119,15 +120,9 @@ class PoemsStudio {
   };
 
   async start(): Promise<void> {
-    let cards: ModelCard[];
-    try {
-      cards = await modelsFor("poems");
-    } catch (error) {
-      this.pickerSlot.replaceChildren(h("p", { class: "message error", role: "alert", text: (error as Error).message }));
-      return;
-    }
-    if (cards.length === 0) {
-      this.pickerSlot.replaceChildren(h("p", { class: "empty", text: "No poets exported yet. Train one with `python -m training poems train …` and export it (see the README)." }));
+    const cards = await studioModels("poems", "No poets exported yet. Train one with `python -m training poems train …` and export it (see the README).");
+    if (cards instanceof HTMLElement) {
+      this.pickerSlot.replaceChildren(cards);
       return;
     }
     const picker = renderPicker(cards, (entry) => void this.choose(entry));

@@ -1,11 +1,12 @@
 // Style studio UI: input (file, drop, paste, webcam, samples), style picker and blend,
 // strength, resolution, before/after comparison and PNG download. Inference lives in
 // stylizer.ts; this file only touches the DOM.
+import { studioModels } from "../ui/catalogue_list";
 import * as tf from "@tensorflow/tfjs";
 import "./style.css";
 import { h } from "../ui/dom";
 import { ProgressBar, messageBox } from "../ui/progress";
-import { fetchModelFile, fetchModelJson, modelsFor, type ModelCard } from "../models";
+import { fetchModelFile, fetchModelJson, type ModelCard } from "../models";
 import type { StudioView } from "../studio";
 import { CancelledError, Stylizer, fitLongSide } from "./stylizer";
 import { planTiles, receptiveField, tileBorders } from "./tiling";
@@ -99,16 +100,10 @@ class StyleStudio {
   async mount(): Promise<void> {
     this.build();
     exposeForTests(this);
-    let cards: ModelCard[];
-    try {
-      cards = await modelsFor("style");
-    } catch (error) {
-      this.modelLine.textContent = (error as Error).message;
-      this.modelLine.classList.add("error");
-      return;
-    }
-    if (cards.length === 0) {
-      this.modelLine.textContent = "No style model has been exported yet. Train one with `python -m training style train` (see the README).";
+    const cards = await studioModels("style", "No style model has been exported yet. Train one with `python -m training style train` (see the README).");
+    if (cards instanceof HTMLElement) {
+      this.modelLine.textContent = cards.textContent;
+      this.modelLine.classList.toggle("error", cards.classList.contains("error"));
       return;
     }
     const card = cards[0];

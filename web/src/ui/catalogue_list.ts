@@ -14,18 +14,22 @@ export function metricSummary(card: ModelCard): string {
   return parts.join(" · ");
 }
 
+/** A studio's models from the catalogue, or a notice to show instead (an error, or `noneText`). */
+export async function studioModels(studio: Studio, noneText: string): Promise<ModelCard[] | HTMLElement> {
+  try {
+    const cards = await modelsFor(studio);
+    return cards.length ? cards : h("p", { class: "empty", text: noneText });
+  } catch (error) {
+    return h("p", { class: "message error", role: "alert", text: (error as Error).message });
+  }
+}
+
 export async function renderCatalogueList(root: HTMLElement, studio: Studio): Promise<void> {
   const list = h("ul", { class: "model-list", "aria-label": `${studio} models` });
   root.append(list);
-  let cards: ModelCard[];
-  try {
-    cards = await modelsFor(studio);
-  } catch (error) {
-    list.replaceWith(h("p", { class: "message error", role: "alert", text: (error as Error).message }));
-    return;
-  }
-  if (cards.length === 0) {
-    list.replaceWith(h("p", { class: "empty", text: "No models exported for this studio yet. Train one with the command in the README." }));
+  const cards = await studioModels(studio, "No models exported for this studio yet. Train one with the command in the README.");
+  if (cards instanceof HTMLElement) {
+    list.replaceWith(cards);
     return;
   }
   for (const card of cards) {
