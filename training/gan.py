@@ -35,7 +35,7 @@ STUDIO = "latent"
 CREDITS_NOTO = "Noto Emoji, Copyright 2013 Google LLC (Apache-2.0 / SIL OFL 1.1)"
 FLOAT16_MAX_ABS_DIFF = 0.02  # ~2.5 grey levels of 255: invisible, so ship float16 below this
 TRAIN_KEYS = ("images", "size", "background", "subset", "latent_dim", "batch", "epochs", "diffaugment",
-              "ema", "ema_warmup_from", "g_width", "d_width", "lr", "seed", "swd_every", "swd_images")
+              "ema", "ema_warmup_from", "g_width", "g_upsample", "d_width", "lr", "seed", "swd_every", "swd_images")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -93,8 +93,10 @@ class Run:
 
         self.cfg = cfg
         keras.utils.set_random_seed(cfg["seed"])  # deterministic initial weights: reproducible from scratch
-        self.generator = gm.build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"])
-        self.ema_generator = gm.build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], name="ema_generator")
+        upsample = cfg.get("g_upsample", "transpose")  # runs made before the option used transposed convs
+        self.generator = gm.build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], upsample=upsample)
+        self.ema_generator = gm.build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], name="ema_generator",
+                                                upsample=upsample)
         self.ema_generator.set_weights(self.generator.get_weights())
         self.discriminator = gm.build_discriminator(cfg["size"], cfg["d_width"])
         self.gan = gm.GAN(self.generator, self.discriminator, self.ema_generator, cfg["latent_dim"],
@@ -387,7 +389,8 @@ def reproduce_command(cfg: dict, epochs: int, dir_opts: dict | None) -> str:
                  "--latent-dim", str(cfg["latent_dim"]), "--batch", str(cfg["batch"]), "--epochs", str(epochs),
                  "--diffaugment", cfg["diffaugment"] or "none", "--ema", str(cfg["ema"]),
                  "--ema-warmup-from", str(cfg.get("ema_warmup_from", -1)),
-                 "--g-width", str(cfg["g_width"]), "--d-width", str(cfg["d_width"]), "--lr", str(cfg["lr"]),
+                 "--g-width", str(cfg["g_width"]), "--g-upsample", cfg.get("g_upsample", "transpose"),
+                 "--d-width", str(cfg["d_width"]), "--lr", str(cfg["lr"]),
                  "--seed", str(cfg["seed"]), "--swd-every", str(cfg["swd_every"])]
     if cfg.get("swd_images"):
         train_cmd += ["--swd-images", str(cfg["swd_images"])]
@@ -551,6 +554,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--ema-warmup-from", dest="ema_warmup_from", type=int, default=0,
                    help="EMA warm-up (decay min(ema, (1+t)/(10+t))) from this step on; -1: none")
     t.add_argument("--g-width", dest="g_width", type=int, default=256, help="channels of the generator's 4x4 map")
+    t.add_argument("--g-upsample", dest="g_upsample", default="nearest", choices=("nearest", "transpose"),
+                   help="generator upsampling: nearest + 3x3 conv (fast in tfjs-wasm) or 4x4 transposed conv")
     t.add_argument("--d-width", dest="d_width", type=int, default=32, help="channels of the discriminator's first conv")
     t.add_argument("--lr", type=float, default=2e-4)
     t.add_argument("--seed", type=int, default=0)

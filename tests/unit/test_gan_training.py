@@ -119,14 +119,18 @@ def test_diffaugment_and_spectral_norm():
     assert np.linalg.svd(kernel.numpy(), compute_uv=False)[0] == pytest.approx(1.0, abs=1e-3)
 
 
-def test_generator_contract():
-    g = gm.build_generator(latent_dim=128, size=64, width=256)
+@pytest.mark.parametrize("upsample, conv", [("nearest", "UpSampling2D"), ("transpose", "Conv2DTranspose")])
+def test_generator_contract(upsample, conv):
+    g = gm.build_generator(latent_dim=128, size=64, width=256, upsample=upsample)
     assert g.input_shape == (None, 128) and g.output_shape == (None, 64, 64, 3)
-    assert 1_000_000 <= g.count_params() <= 3_000_000
+    assert 800_000 <= g.count_params() <= 3_000_000
     kinds = {type(layer).__name__ for layer in g.layers}
-    assert kinds <= {"InputLayer", "Dense", "Reshape", "BatchNormalization", "ReLU", "Conv2DTranspose", "Conv2D"}
+    assert kinds <= {"InputLayer", "Dense", "Reshape", "BatchNormalization", "ReLU", "UpSampling2D", "Conv2DTranspose", "Conv2D"}
+    assert conv in kinds
     out = g(tf.random.stateless_normal((2, 128), seed=(0, 1)), training=False).numpy()
     assert out.min() >= -1 and out.max() <= 1
+    with pytest.raises(ValueError, match="upsample"):
+        gm.build_generator(upsample="bilinear")
 
 
 @pytest.fixture(scope="module")
