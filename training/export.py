@@ -50,12 +50,40 @@ def today() -> str:
     return _dt.date.today().isoformat()
 
 
+# Config fields Keras writes but tfjs-layers 4.22 refuses ("Unknown config field"), by class.
+# They only matter for training, so the exported topology leaves them out and the model
+# loads in stock tfjs without hand-editing its JSON.
+TFJS_REJECTED_FIELDS = {
+    "SeparableConv2D": ("kernel_initializer", "kernel_regularizer", "kernel_constraint"),
+}
+
+
+def tfjs_compatible_topology(node):
+    """Drop TFJS_REJECTED_FIELDS from every layer config in a Keras topology (recursively)."""
+    if isinstance(node, dict):
+        rejected = TFJS_REJECTED_FIELDS.get(node.get("class_name"), ())
+        config = node.get("config")
+        if rejected and isinstance(config, dict):
+            for key in rejected:
+                config.pop(key, None)
+        for value in node.values():
+            tfjs_compatible_topology(value)
+    elif isinstance(node, list):
+        for value in node:
+            tfjs_compatible_topology(value)
+    return node
+
+
 def save_tfjs_layers(model, folder: Path, float16: bool = False) -> None:
     """Convert a tf_keras model into a tensorflowjs layers model in `folder`."""
     import tensorflowjs as tfjs
 
     quant = {"float16": "*"} if float16 else None
     tfjs.converters.save_keras_model(model, str(folder), quantization_dtype_map=quant)
+    model_json = Path(folder) / "model.json"
+    doc = json.loads(model_json.read_text(encoding="utf-8"))
+    tfjs_compatible_topology(doc["modelTopology"])
+    model_json.write_text(json.dumps(doc), encoding="utf-8")
 
 
 def write_snapshot_cards(folder: Path, card: dict) -> None:

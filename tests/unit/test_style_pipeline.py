@@ -176,6 +176,11 @@ def test_report_and_export_round_trip(trained, tmp_path):
     topology = json.loads((out / "model.json").read_text())
     classes = [l["class_name"] for l in topology["modelTopology"]["model_config"]["config"]["layers"]]
     assert "ConditionalInstanceNorm" in classes
+    # stock tfjs-layers refuses these SeparableConv2D fields: the export leaves them out
+    separable = [l for l in topology["modelTopology"]["model_config"]["config"]["layers"]
+                 if l["class_name"] == "SeparableConv2D"]
+    assert separable and not any(k in l["config"] for l in separable
+                                 for k in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"))
     names = [w["name"] for g in topology["weightsManifest"] for w in g["weights"]]
     assert any(n.endswith("/gamma") for n in names) and any(n.endswith("/beta") for n in names)
 
