@@ -714,11 +714,11 @@ def cmd_export(args) -> int:
                 metrics["ratio"] = report["fast"]["mean"]["total"] / other["fast"]["mean"]["total"]
                 metrics["cpu_speedup_vs_" + oa] = other["python_cpu_ms_256"]["min"] / report["python_cpu_ms_256"]["min"]
                 metrics["comparison_note"] = (
-                    f"ratio: {config['arch']} after {report['steps']} steps ({state.get('wall_time_s')} s) vs {oa} after "
-                    f"{other['steps']} steps ({compare['wall_time_s']} s), i.e. about the same wall-clock budget on the same "
-                    f"shared CPU, so {oa} saw far fewer steps; ratio_at_equal_steps compares both after {compare['steps']} "
-                    f"steps (snapshots), early in training. Same data, loss network, loss weights, image size and batch; "
-                    f"losses are means over the held-out photos x all styles.")
+                    f"ratio: {config['arch']} after {report['steps']} steps ({state.get('wall_time_s')} s of training) vs "
+                    f"{oa} after {other['steps']} steps ({compare['wall_time_s']} s); ratio_at_equal_steps compares both "
+                    f"after {compare['steps']} steps (the {config['arch']} run's snapshot), which is the like-for-like "
+                    f"test. Same data, loss network, loss weights, image size, batch and learning rate; losses are means "
+                    f"over the held-out photos x all styles.")
             eq = compare.get("light_at_equal_steps")
             if eq:
                 metrics[f"perceptual_loss_{config['arch']}_at_{compare['steps']}_steps"] = eq["fast"]["mean"]["total"]

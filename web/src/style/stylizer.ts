@@ -78,7 +78,7 @@ export class Stylizer {
     if (this.model) return;
     registerConditionalInstanceNorm();
     const artifacts = await loadArtifacts(this.card, this.card.entry, onProgress);
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ ...artifacts, modelTopology: kerasToTfjsTopology(artifacts.modelTopology) }));
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     if (model.inputs.length !== 2) {
       model.dispose();
       throw new Error(`${this.card.title}: expected inputs [image, style], got ${model.inputs.length} input(s)`);
@@ -218,29 +218,6 @@ export class Stylizer {
     if (!this.model) throw new Error("Stylizer.initialize() has not finished");
     return this.model;
   }
-}
-
-interface LayerJson {
-  class_name: string;
-  config: Record<string, unknown> & { layers?: LayerJson[] };
-}
-
-/**
- * Keras writes kernel_initializer/regularizer/constraint into SeparableConv2D configs (its
- * base class has them), and tfjs-layers refuses those fields for SeparableConv2D. They only
- * matter for training, so they are dropped from a copy of the topology.
- */
-export function kerasToTfjsTopology(topology: unknown): unknown {
-  const copy = JSON.parse(JSON.stringify(topology)) as { model_config?: LayerJson } & LayerJson;
-  const visit = (layer: LayerJson | undefined) => {
-    if (!layer?.config) return;
-    if (layer.class_name === "SeparableConv2D") {
-      for (const key of ["kernel_initializer", "kernel_regularizer", "kernel_constraint"]) delete layer.config[key];
-    }
-    for (const inner of layer.config.layers ?? []) visit(inner);
-  };
-  visit(copy.model_config ?? copy);
-  return copy;
 }
 
 /** [H, W, 3] float 0..255 to [H, W, 4] int32 RGBA. */
