@@ -190,6 +190,12 @@ def test_screenshots_of_each_route(browser, live_server, tmp_path):
     page = context.new_page()
     for route in ROUTES:
         open_studio(page, live_server.url, route)
+        if route == "style":  # show a result: Chelsea the cat as The Starry Night
+            page.wait_for_selector("section[data-studio='style'][data-model]")
+            page.locator(".style-thumb").nth(4).click()
+            page.locator(".style-sample").nth(2).click()
+            page.wait_for_function("() => Number(document.querySelector(\"section[data-studio='style']\").dataset.stylisations || 0) >= 1",
+                                   timeout=120_000)
         path = out / f"{route}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5000
