@@ -11,6 +11,7 @@ from tests.conftest import REPO, LiveServer, open_studio
 
 pytestmark = pytest.mark.e2e
 ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent"}
+SCREENSHOT_SEEDS = (1, 7, 16)  # latent favourites in the README screenshot: a face, a smiley, a face
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -196,6 +197,21 @@ def test_screenshots_of_each_route(browser, live_server, tmp_path):
             page.locator(".style-sample").nth(2).click()
             page.wait_for_function("() => Number(document.querySelector(\"section[data-studio='style']\").dataset.stylisations || 0) >= 1",
                                    timeout=120_000)
+        if route == "latent":  # three favourites, so the interpolation strip and A - B + C show pictures
+            page.wait_for_selector("section[data-studio='latent'][data-ready='true']")
+            for seed in SCREENSHOT_SEEDS:
+                page.locator("input.seed").fill(str(seed))
+                page.locator("input.seed").press("Enter")
+                page.evaluate("() => window.muza.latent.settled()")
+                count = page.locator(".favourites li").count()
+                page.locator("button.save-favourite").click()
+                page.wait_for_function(f"() => document.querySelectorAll('.favourites li').length === {count + 1}")
+            for panel in (".latent-interpolate", ".latent-arithmetic"):
+                page.locator(panel).scroll_into_view_if_needed()
+                page.evaluate("() => window.muza.latent.settled()")
+            page.locator(".latent-interpolate input.scrub").fill("0.5")
+            page.evaluate("() => window.muza.latent.settled()")
+            page.evaluate("() => window.scrollTo(0, 0)")
         path = out / f"{route}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5000
