@@ -17,6 +17,7 @@ def test_picker_shows_each_poet_and_loads_with_progress(page, live_server):
     assert "checksums verified" in first.locator(".message").inner_text()
     loaded, total = first.locator(".progress-text").inner_text().split(" of ")
     assert loaded == total
+    assert first.locator(".progress label").inner_text() == f"Downloaded {cards[0]['title']}"
     for card in cards:
         item = page.locator(f"{STUDIO} li[data-model='poems/{card['name']}']")
         assert item.locator("h3").inner_text() == card["title"]

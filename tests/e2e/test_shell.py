@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, LiveServer, open_studio
+from tests.e2e.poems_helpers import STUDIO as POEMS_STUDIO, write
 
 pytestmark = pytest.mark.e2e
 ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent"}
@@ -191,6 +192,9 @@ def test_screenshots_of_each_route(browser, live_server, tmp_path):
     page = context.new_page()
     for route in ROUTES:
         open_studio(page, live_server.url, route)
+        if route == "poems":  # a written poem, not an empty page
+            page.wait_for_selector(f"{POEMS_STUDIO}[data-poet]")
+            assert len(write(page, 320)) == 320
         if route == "style":  # show a result: Chelsea the cat as The Starry Night
             page.wait_for_selector("section[data-studio='style'][data-model]")
             page.locator(".style-thumb").nth(4).click()

@@ -37,7 +37,7 @@ export function renderPicker(cards: ModelCard[], onChoose: (entry: PickerCard) =
       formatBytes(totalBytes(card)),
       snapshots ? `${snapshots} snapshot${snapshots === 1 ? "" : "s"}` : null,
     ].filter(Boolean);
-    const progress = new ProgressBar(`Loading ${card.title}`);
+    const progress = new ProgressBar(`Loading ${card.title}`, `Downloaded ${card.title}`);
     const message = messageBox();
     const notice = h("p", { class: "notice error", role: "alert", hidden: true });
     const button = h("button", { type: "button", class: "use-poet", "aria-pressed": "false", text: isCharModel(card) ? "Use this poet" : "Load and check" });

@@ -33,7 +33,7 @@ export async function renderCatalogueList(root: HTMLElement, studio: Studio): Pr
     return;
   }
   for (const card of cards) {
-    const progress = new ProgressBar(`Loading ${card.title}`);
+    const progress = new ProgressBar(`Loading ${card.title}`, `Downloaded ${card.title}`);
     const message = messageBox();
     const button = h("button", { type: "button", text: `Load and check (${formatBytes(totalBytes(card))})` });
     button.addEventListener("click", async () => {

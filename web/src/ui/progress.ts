@@ -5,16 +5,20 @@ export class ProgressBar {
   readonly element: HTMLElement;
   private readonly bar: HTMLProgressElement;
   private readonly text: HTMLElement;
+  private readonly label: HTMLElement;
 
-  constructor(label: string) {
+  /** `doneLabel` replaces `label` once a byte download is complete ("Loading X" → "Downloaded X"). */
+  constructor(private readonly busyLabel: string, private readonly doneLabel = busyLabel) {
     const id = uniqueId("progress");
     this.bar = h("progress", { id, max: 1, value: 0 });
     this.text = h("span", { class: "progress-text", "aria-live": "polite" });
-    this.element = h("div", { class: "progress", hidden: true }, h("label", { for: id, text: label }), this.bar, this.text);
+    this.label = h("label", { for: id, text: busyLabel });
+    this.element = h("div", { class: "progress", hidden: true }, this.label, this.bar, this.text);
   }
 
   bytes(loaded: number, total: number): void {
     this.element.hidden = false;
+    this.label.textContent = total > 0 && loaded >= total ? this.doneLabel : this.busyLabel;
     this.bar.max = Math.max(total, 1);
     this.bar.value = Math.min(loaded, this.bar.max);
     this.text.textContent = `${formatBytes(loaded)} of ${formatBytes(total)}`;
