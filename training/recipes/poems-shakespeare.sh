@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# poems/shakespeare: 2×384 char-LSTM on Tiny Shakespeare. Pass --resume to continue a run.
+# poems/shakespeare: 2×384 char-LSTM on Tiny Shakespeare. Pass --resume to continue a run;
+# EPOCHS=N (default: the 12 the shipped model trained) trains further.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data}
 PY=${PY:-.venv/bin/python}
+EPOCHS=${EPOCHS:-12}
 $PY -m training poems train --corpus "$DATA/poems/tinyshakespeare/input.txt" --name shakespeare \
   --corpus-name "Tiny Shakespeare" --layers 2 --units 384 --dropout 0.2 --seq-len 100 --batch 128 \
-  --lr 0.002 --lr-decay 0.9 --lr-decay-after 6 --epochs 60 --patience 5 --snapshots 1,2,5,10,20,40 \
+  --lr 0.002 --lr-decay 0.9 --lr-decay-after 6 --epochs "$EPOCHS" --patience 5 --snapshots 1,2,5,10,20,40 \
   --threads 2 --checkpoint-minutes 10 --sample-seed $'JULIET:\n' "$@"
 $PY -m training poems export --name shakespeare --threads 2 --snapshots 1,5,10 \
  --title "Shakespeare" \
