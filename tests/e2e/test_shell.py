@@ -243,3 +243,51 @@ def test_without_webgl_the_badge_says_so(browser, live_server):
         assert "WebGL is unavailable" in page.locator("#backend-badge").inner_text()
     finally:
         chromium.close()
+
+
+# ------------------------------------------------------------ the models page
+def test_models_page_shows_every_card_in_full_and_loads_a_model(page, live_server):
+    catalogue = page.request.get(f"{live_server.url}/api/models").json()
+    page.goto(f"{live_server.url}/#/poems")
+    page.wait_for_selector("section[data-studio='poems'][data-ready='true']")
+    page.locator("footer a[data-route='models']").click()
+    page.wait_for_selector("section[data-studio='models'][data-ready='true']")
+    assert page.locator("main h1").inner_text() == "Models"
+    assert page.locator("footer a[data-route='models']").get_attribute("aria-current") == "page"
+    assert page.locator(".model-card").count() == len(catalogue["models"]) > 0
+    for card in catalogue["models"]:
+        item = page.locator(f".catalogue-studio[data-studio-models='{card['studio']}'] li[data-model='{card['studio']}/{card['name']}']")
+        assert item.locator("h3").inner_text() == card["title"]
+        assert item.locator("pre.command").inner_text() == card["training"]["command"]
+        facts = item.locator(".card-facts").inner_text()
+        assert card["training"]["date"] in facts
+        assert f"{card['parameters']:,} parameters" in facts
+        metric, value = next((k, v) for k, v in card["metrics"].items() if isinstance(v, (int, float)))
+        assert metric.replace("_", " ") + ":" in facts
+        link = item.locator("a", has_text="card.json").get_attribute("href")
+        assert page.request.get(live_server.url + link).json()["name"] == card["name"]
+    # Load and check one model from the page: bytes, checksums and its parameter count.
+    card = next(c for c in catalogue["models"] if c["studio"] == "latent")
+    item = page.locator(f"li[data-model='latent/{card['name']}']")
+    item.locator("button").click()
+    item.locator(".message").wait_for()
+    page.wait_for_function(f"() => /checksums verified/.test(document.querySelector(\"li[data-model='latent/{card['name']}'] .message\").textContent)", timeout=60_000)
+    assert f"{card['parameters']:,} parameters" in item.locator(".message").inner_text()
+    assert item.locator(".progress label").inner_text() == f"Downloaded {card['title']}"
+    assert page.problems.errors == []
+
+
+def test_models_page_lists_invalid_cards_and_empty_studios(page, tiny_models, tmp_path):
+    root, _ = tiny_models
+    shutil.copytree(root / "poems" / "good", tmp_path / "poems" / "good")
+    shutil.copytree(root / "poems" / "good", tmp_path / "poems" / "misfiled")  # its card says poems/good
+    server = LiveServer(models_root=tmp_path)
+    try:
+        open_studio(page, server.url, "models")
+        assert page.locator(".model-card").count() == 1
+        alert = page.locator("main .message.error").inner_text()
+        assert "1 model folder was skipped" in alert and "poems/misfiled: card says poems/good" in alert
+        for studio in ("style", "latent"):
+            assert "No models exported for this studio yet" in page.locator(f".catalogue-studio[data-studio-models='{studio}']").inner_text()
+    finally:
+        server.stop()

@@ -8,8 +8,9 @@ import type { StudioView } from "./studio";
 import { view as poems } from "./poems/index";
 import { view as style } from "./style/index";
 import { view as latent } from "./latent/index";
+import { view as models } from "./models_page";
 
-const ROUTES: Record<string, StudioView> = { poems, style, latent };
+const ROUTES: Record<string, StudioView> = { poems, style, latent, models };
 const DEFAULT_ROUTE = "poems";
 
 const badge = document.getElementById("backend-badge") as HTMLElement;
@@ -35,7 +36,7 @@ async function render(): Promise<void> {
   const token = ++mountToken;
   current?.unmount();
   current = ROUTES[name];
-  for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a[data-route]")) {
+  for (const link of document.querySelectorAll<HTMLAnchorElement>("a[data-route]")) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

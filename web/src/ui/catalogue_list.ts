@@ -1,18 +1,9 @@
-// Lists a studio's models from the catalogue, each with a "load and check" action.
-// Studios without their own UI yet show this; the others reuse it for their picker info.
+// The model catalogue for people: each studio's models (the studios' pickers), and the
+// #/models page that shows every card in full with a "load and check" action.
 import * as tf from "@tensorflow/tfjs";
 import { formatBytes, h } from "./dom";
 import { ProgressBar, messageBox } from "./progress";
-import { loadGraphModel, loadLayersModel, modelsFor, totalBytes, type ModelCard, type Studio } from "../models";
-
-export function metricSummary(card: ModelCard): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(card.metrics)) {
-    if (typeof value === "number") parts.push(`${key.replaceAll("_", " ")}: ${Number.isInteger(value) ? value : value.toFixed(3)}`);
-    if (parts.length >= 4) break;
-  }
-  return parts.join(" · ");
-}
+import { fetchCatalogue, loadGraphModel, loadLayersModel, modelsFor, totalBytes, type Catalogue, type ModelCard, type Studio } from "../models";
 
 /** A studio's models from the catalogue, or a notice to show instead (an error, or `noneText`). */
 export async function studioModels(studio: Studio, noneText: string): Promise<ModelCard[] | HTMLElement> {
@@ -24,45 +15,105 @@ export async function studioModels(studio: Studio, noneText: string): Promise<Mo
   }
 }
 
-export async function renderCatalogueList(root: HTMLElement, studio: Studio): Promise<void> {
-  const list = h("ul", { class: "model-list", "aria-label": `${studio} models` });
-  root.append(list);
-  const cards = await studioModels(studio, "No models exported for this studio yet. Train one with the command in the README.");
-  if (cards instanceof HTMLElement) {
-    list.replaceWith(cards);
+const STUDIO_NAMES: Record<Studio, string> = { poems: "Poems", style: "Style", latent: "Latent" };
+
+function number(value: number): string {
+  if (Number.isInteger(value)) return value.toLocaleString("en");
+  return Math.abs(value) >= 100 ? value.toFixed(1) : Math.abs(value) >= 0.01 ? value.toFixed(3) : value.toPrecision(3);
+}
+
+/** The card's numeric metrics (lists and histories left to the JSON), as "name: value" lines. */
+export function metricLines(card: ModelCard): string[] {
+  return Object.entries(card.metrics)
+    .filter((entry): entry is [string, number] => typeof entry[1] === "number")
+    .map(([key, value]) => `${key.replaceAll("_", " ")}: ${number(value)}`);
+}
+
+function duration(seconds: unknown): string | null {
+  if (typeof seconds !== "number") return null;
+  return seconds >= 5400 ? `${(seconds / 3600).toFixed(1)} h` : `${Math.round(seconds / 60)} min`;
+}
+
+function fact(term: string, ...value: (Node | string | null)[]): HTMLElement[] {
+  return value.some((v) => v) ? [h("dt", { text: term }), h("dd", {}, ...value)] : [];
+}
+
+/** One model card, in full: what it learnt from, how long, how good, and the command that reproduces it. */
+export function cardDetails(card: ModelCard): HTMLElement {
+  const t = card.training;
+  const size = formatBytes(totalBytes(card));
+  const run = [
+    t.epochs !== undefined ? `${number(t.epochs)} epochs` : null,
+    t.steps !== undefined ? `${number(t.steps)} steps` : null,
+    duration(t.wall_time_s),
+    t.date ? `finished ${t.date}` : null,
+  ].filter(Boolean).join(" · ");
+  const metrics = metricLines(card);
+  return h("dl", { class: "card-facts" },
+    ...fact("Model", [card.parameters ? `${card.parameters.toLocaleString("en")} parameters` : null, `${size} (${card.weights_dtype ?? "float32"} weights)`, `tfjs ${card.format} model`].filter(Boolean).join(" · ")),
+    ...fact("Data", [t.dataset, typeof t.dataset_licence === "string" ? `Licence: ${t.dataset_licence}` : null].filter(Boolean).join(". ")),
+    ...fact("Training", run),
+    ...fact("Hardware", typeof t.hardware === "string" ? t.hardware : null),
+    ...fact("Metrics", metrics.length ? h("ul", { class: "metric-list" }, ...metrics.map((m) => h("li", { text: m }))) : null),
+    ...fact("Command", h("pre", { class: "command" }, h("code", { text: t.command }))),
+    ...fact("Credits", card.credits ?? null),
+    ...fact("Files", h("a", { href: `${card.base_url}card.json`, text: "card.json" }), ` · ${Object.keys(card.files).length} files, sha256-checked on load`),
+  );
+}
+
+/** Every studio's models with their full cards and a "load and check" action (the #/models page). */
+export async function renderCatalogue(root: HTMLElement): Promise<void> {
+  let catalogue: Catalogue;
+  try {
+    catalogue = await fetchCatalogue();
+  } catch (error) {
+    root.append(h("p", { class: "message error", role: "alert", text: (error as Error).message }));
     return;
   }
-  for (const card of cards) {
-    const progress = new ProgressBar(`Loading ${card.title}`, `Downloaded ${card.title}`);
-    const message = messageBox();
-    const button = h("button", { type: "button", text: `Load and check (${formatBytes(totalBytes(card))})` });
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      message.clear();
-      try {
-        const load = card.format === "graph" ? loadGraphModel : loadLayersModel;
-        const model = await load(card, card.entry, (loaded, total) => progress.bytes(loaded, total));
-        const params = "countParams" in model ? (model as tf.LayersModel).countParams() : undefined;
-        message.info(`Loaded on ${tf.getBackend()}${params !== undefined ? `: ${params.toLocaleString()} parameters` : ""}, checksums verified.`);
-        model.dispose();
-      } catch (error) {
-        message.error((error as Error).message);
-      } finally {
-        button.disabled = false;
-      }
-    });
-    list.append(
-      h(
-        "li",
-        { class: "model-card", "data-model": `${card.studio}/${card.name}` },
-        h("h3", { text: card.title }),
-        h("p", { text: card.description }),
-        h("p", { class: "meta", text: [card.training.dataset, metricSummary(card)].filter(Boolean).join(" · ") }),
-        card.credits ? h("p", { class: "credits", text: card.credits }) : null,
-        button,
-        progress.element,
-        message.element,
-      ),
-    );
+  if (catalogue.invalid.length) {
+    root.append(h("div", { class: "message error", role: "alert" },
+      h("p", { text: `${catalogue.invalid.length} model folder${catalogue.invalid.length === 1 ? " was" : "s were"} skipped because their card is invalid:` }),
+      h("ul", {}, ...catalogue.invalid.map((bad) => h("li", { text: `${bad.path}: ${bad.error}` })))));
   }
+  for (const studio of Object.keys(STUDIO_NAMES) as Studio[]) {
+    const cards = catalogue.models.filter((card) => card.studio === studio);
+    const section = h("section", { class: "catalogue-studio", "data-studio-models": studio },
+      h("h2", {}, `${STUDIO_NAMES[studio]} `, h("a", { href: `#/${studio}`, class: "open-studio", text: "open the studio →" })));
+    root.append(section);
+    if (!cards.length) {
+      section.append(h("p", { class: "empty", text: "No models exported for this studio yet. Train one with the command in the README." }));
+      continue;
+    }
+    const list = h("ul", { class: "model-list wide", "aria-label": `${STUDIO_NAMES[studio]} models` });
+    section.append(list);
+    for (const card of cards) list.append(catalogueEntry(card));
+  }
+}
+
+function catalogueEntry(card: ModelCard): HTMLElement {
+  const progress = new ProgressBar(`Loading ${card.title}`, `Downloaded ${card.title}`);
+  const message = messageBox();
+  const button = h("button", { type: "button", class: "secondary", text: `Load and check (${formatBytes(totalBytes(card))})` });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    message.clear();
+    try {
+      const load = card.format === "graph" ? loadGraphModel : loadLayersModel;
+      const model = await load(card, card.entry, (loaded, total) => progress.bytes(loaded, total));
+      const params = "countParams" in model ? (model as tf.LayersModel).countParams() : undefined;
+      message.info(`Loaded on ${tf.getBackend().toUpperCase()}${params !== undefined ? `: ${params.toLocaleString("en")} parameters` : ""}, checksums verified.`);
+      model.dispose();
+    } catch (error) {
+      message.error((error as Error).message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h("li", { class: "model-card", "data-model": `${card.studio}/${card.name}` },
+    h("h3", { text: card.title }),
+    h("p", { text: card.description }),
+    cardDetails(card),
+    button,
+    progress.element,
+    message.element);
 }
