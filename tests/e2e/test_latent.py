@@ -356,6 +356,21 @@ def test_arithmetic_and_removable_favourites(page, live_server):
     assert page.problems.errors == []
 
 
+def test_saving_a_favourite_confirms_without_moving_the_page(page, live_server):
+    open_latent(page, live_server, "seed=5")
+    where = "() => document.querySelector('button.save-favourite').getBoundingClientRect().top + scrollY"
+    before = page.evaluate(where)
+    save_favourite(page)
+    toast = page.locator(".studio-latent > .message.info")
+    toast.wait_for()
+    assert toast.inner_text() == "Saved Favourite 1 in this browser."
+    assert page.evaluate(where) == before  # the confirmation floats: nothing shifts under the pointer
+    box = toast.bounding_box()
+    assert box["y"] + box["height"] <= page.viewport_size["height"]  # and it is on screen
+    toast.wait_for(state="hidden", timeout=10_000)
+    assert page.problems.errors == []
+
+
 # --------------------------------------------------------------------------- share and download
 def test_shared_url_restores_the_same_pixels(page, live_server, browser):
     open_latent(page, live_server, "seed=31337")

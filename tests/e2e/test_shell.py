@@ -216,6 +216,7 @@ def test_screenshots_of_each_route(browser, live_server, tmp_path):
             page.locator(".latent-interpolate input.scrub").fill("0.5")
             page.evaluate("() => window.muza.latent.settled()")
             page.evaluate("() => window.scrollTo(0, 0)")
+            page.locator(".studio-latent > .message.info").wait_for(state="hidden", timeout=10_000)  # the "Saved" toast
         path = out / f"{route}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5000
