@@ -201,6 +201,7 @@ def test_screenshots_of_each_route(browser, live_server, tmp_path):
             page.locator(".style-sample").nth(2).click()
             page.wait_for_function("() => Number(document.querySelector(\"section[data-studio='style']\").dataset.stylisations || 0) >= 1",
                                    timeout=120_000)
+            page.evaluate("() => window.scrollTo(0, 0)")  # the result column is sticky: show it in place
         if route == "latent":  # three favourites, so the interpolation strip and A - B + C show pictures
             page.wait_for_selector("section[data-studio='latent'][data-ready='true']")
             for seed in SCREENSHOT_SEEDS:
