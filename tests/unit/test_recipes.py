@@ -49,10 +49,12 @@ def calls(log: Path) -> list[tuple]:
     return [essential(json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
 
 
-def recipe_calls(tmp_path: Path) -> dict[tuple, str]:
+@pytest.fixture(scope="module")
+def recipe_calls(tmp_path_factory) -> dict[tuple, str]:
+    """Every command the recipes run (each recipe run once for the whole module)."""
     found = {}
     for recipe in RECIPES:
-        script, log = recorder(tmp_path / recipe.stem)
+        script, log = recorder(tmp_path_factory.mktemp(recipe.stem))
         env = {**os.environ, "PY": str(script)}
         env.pop("EPOCHS", None)
         subprocess.run(["bash", str(recipe)], check=True, env=env, capture_output=True)
@@ -61,22 +63,18 @@ def recipe_calls(tmp_path: Path) -> dict[tuple, str]:
 
 
 def card_calls(card: dict, tmp_path: Path) -> list[tuple]:
-    script, log = recorder(tmp_path / "card")
+    script, log = recorder(tmp_path)
     subprocess.run(["bash", "-c", f'set -e; python() {{ "{script}" "$@"; }}; {card["training"]["command"]}'],
                    check=True, capture_output=True, cwd=REPO)
     return calls(log)
 
 
 @pytest.mark.parametrize("card_path", CARDS, ids=[p.parent.relative_to(REPO / "exported_models").as_posix() for p in CARDS])
-def test_a_recipe_runs_each_command_of_the_card(card_path, tmp_path):
-    (tmp_path / "card").mkdir()
-    for recipe in RECIPES:
-        (tmp_path / recipe.stem).mkdir()
+def test_a_recipe_runs_each_command_of_the_card(card_path, tmp_path, recipe_calls):
     card = json.loads(card_path.read_text(encoding="utf-8"))
     recorded = card_calls(card, tmp_path)
     assert recorded and all(call[0][:2] == ("-m", "training") for call in recorded)
-    known = recipe_calls(tmp_path)
-    missing = [call for call in recorded if call not in known]
+    missing = [call for call in recorded if call not in recipe_calls]
     assert not missing, f"{card_path.parent.name}: no recipe runs {missing}"
 
 

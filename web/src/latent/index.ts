@@ -51,7 +51,7 @@ function expose(api: Record<string, unknown> | null): void {
 
 async function open(root: HTMLElement, card: ModelCard, all: ModelCard[], state: Mounted): Promise<void> {
   const params = hashParams();
-  const progress = new ProgressBar(`Loading ${card.title}`);
+  const progress = ProgressBar.download(card.title);
   const message = messageBox();
   const head = h("div", { class: "latent-model" });
   if (all.length > 1) {

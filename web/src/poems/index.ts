@@ -1,7 +1,7 @@
 // Poems studio: pick a poet, write from a first line with streaming output, watch the
 // next-character distribution, compare with early snapshots, play "Real or fake?".
 // The inference lives in poet.ts / generator.ts / engine.ts; this file wires the DOM.
-import { studioModels } from "../ui/catalogue_list";
+import { loadedText, studioModels } from "../ui/catalogue_list";
 import * as tf from "@tensorflow/tfjs";
 import "./poems.css";
 import { h } from "../ui/dom";
@@ -16,7 +16,7 @@ import { JobRunner } from "./jobs";
 import { LearnPanel } from "./learn";
 import { WindowGenerator } from "./naive";
 import { NextCharView } from "./next_char";
-import { loadedText, renderPicker, type PickerCard } from "./picker";
+import { renderPicker, type PickerCard } from "./picker";
 import { isCharModel, loadReference, loadVocabulary, poemsExtras, Poet, type Snapshot } from "./poet";
 import { randomSeed } from "../random";
 import { useCustomKernels } from "./kernels";

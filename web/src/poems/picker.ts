@@ -1,6 +1,5 @@
 // The model picker: one card per poems model in the catalogue (title, corpus,
 // validation bits/char, size), each with a "use" button, byte progress and messages.
-import * as tf from "@tensorflow/tfjs";
 import { formatBytes, h } from "../ui/dom";
 import { ProgressBar, messageBox } from "../ui/progress";
 import { totalBytes, type ModelCard } from "../models";
@@ -37,7 +36,7 @@ export function renderPicker(cards: ModelCard[], onChoose: (entry: PickerCard) =
       formatBytes(totalBytes(card)),
       snapshots ? `${snapshots} snapshot${snapshots === 1 ? "" : "s"}` : null,
     ].filter(Boolean);
-    const progress = new ProgressBar(`Loading ${card.title}`, `Downloaded ${card.title}`);
+    const progress = ProgressBar.download(card.title);
     const message = messageBox();
     const notice = h("p", { class: "notice error", role: "alert", hidden: true });
     const button = h("button", { type: "button", class: "use-poet", "aria-pressed": "false", text: isCharModel(card) ? "Use this poet" : "Load and check" });
@@ -59,8 +58,4 @@ export function renderPicker(cards: ModelCard[], onChoose: (entry: PickerCard) =
     list.append(element);
   }
   return { element: list, entries };
-}
-
-export function loadedText(parameters: number): string {
-  return `Loaded on ${tf.getBackend().toUpperCase()}: ${parameters.toLocaleString("en")} parameters, checksums verified.`;
 }

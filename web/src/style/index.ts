@@ -1,7 +1,7 @@
 // Style studio UI: input (file, drop, paste, webcam, samples), style picker and blend,
 // strength, resolution, before/after comparison and PNG download. Inference lives in
 // stylizer.ts; this file only touches the DOM.
-import { studioModels } from "../ui/catalogue_list";
+import { metricLines, studioModels } from "../ui/catalogue_list";
 import * as tf from "@tensorflow/tfjs";
 import "./style.css";
 import { h } from "../ui/dom";
@@ -625,10 +625,7 @@ function maxPassSide(overlap: number): number {
 /** The card's description, loss network, data and metrics, folded away. */
 function aboutModel(card: ModelCard): HTMLElement {
   const lossNetwork = (card.extras as { loss_network?: string } | undefined)?.loss_network;
-  const metrics = Object.entries(card.metrics)
-    .filter(([, v]) => typeof v === "number")
-    .slice(0, 8)
-    .map(([k, v]) => `${k.replaceAll("_", " ")}: ${Number.isInteger(v) ? v : (v as number).toPrecision(4)}`);
+  const metrics = metricLines(card).slice(0, 8);
   return h(
     "details",
     { class: "style-about panel" },

@@ -15,6 +15,11 @@ export async function studioModels(studio: Studio, noneText: string): Promise<Mo
   }
 }
 
+/** What a verified model load says, everywhere a model is loaded from the catalogue. */
+export function loadedText(parameters?: number): string {
+  return `Loaded on ${tf.getBackend().toUpperCase()}${parameters !== undefined ? `: ${parameters.toLocaleString("en")} parameters` : ""}, checksums verified.`;
+}
+
 const STUDIO_NAMES: Record<Studio, string> = { poems: "Poems", style: "Style", latent: "Latent" };
 
 function number(value: number): string {
@@ -22,7 +27,8 @@ function number(value: number): string {
   return Math.abs(value) >= 100 ? value.toFixed(1) : Math.abs(value) >= 0.01 ? value.toFixed(3) : value.toPrecision(3);
 }
 
-/** The card's numeric metrics (lists and histories left to the JSON), as "name: value" lines. */
+/** The card's numeric metrics (lists and histories left to the JSON), as "name: value" lines; the
+ * Models page and the studios' "about" panels share it. */
 export function metricLines(card: ModelCard): string[] {
   return Object.entries(card.metrics)
     .filter((entry): entry is [string, number] => typeof entry[1] === "number")
@@ -91,7 +97,7 @@ export async function renderCatalogue(root: HTMLElement): Promise<void> {
 }
 
 function catalogueEntry(card: ModelCard): HTMLElement {
-  const progress = new ProgressBar(`Loading ${card.title}`, `Downloaded ${card.title}`);
+  const progress = ProgressBar.download(card.title);
   const message = messageBox();
   const button = h("button", { type: "button", class: "secondary", text: `Load and check (${formatBytes(totalBytes(card))})` });
   button.addEventListener("click", async () => {
@@ -101,7 +107,7 @@ function catalogueEntry(card: ModelCard): HTMLElement {
       const load = card.format === "graph" ? loadGraphModel : loadLayersModel;
       const model = await load(card, card.entry, (loaded, total) => progress.bytes(loaded, total));
       const params = "countParams" in model ? (model as tf.LayersModel).countParams() : undefined;
-      message.info(`Loaded on ${tf.getBackend().toUpperCase()}${params !== undefined ? `: ${params.toLocaleString("en")} parameters` : ""}, checksums verified.`);
+      message.info(loadedText(params));
       model.dispose();
     } catch (error) {
       message.error((error as Error).message);

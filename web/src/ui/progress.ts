@@ -16,6 +16,11 @@ export class ProgressBar {
     this.element = h("div", { class: "progress", hidden: true }, this.label, this.bar, this.text);
   }
 
+  /** A model download's bar: "Loading X" while bytes arrive, "Downloaded X" once all have. */
+  static download(title: string): ProgressBar {
+    return new ProgressBar(`Loading ${title}`, `Downloaded ${title}`);
+  }
+
   bytes(loaded: number, total: number): void {
     this.element.hidden = false;
     this.label.textContent = total > 0 && loaded >= total ? this.doneLabel : this.busyLabel;
