@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training.export import file_manifest
+from training.kit.export import file_manifest
 
 
 def base_card(studio: str, name: str) -> dict:

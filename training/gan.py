@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from training.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers, today
+from training.kit.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers, today
 from training.images import BACKGROUNDS, SUBSETS, ImageSetError, load_image_set, save_grid, to_uint8
-from training.runs import WallClock, run_dir, hardware
+from training.kit.runs import WallClock, run_dir
+from training.kit.machine import hardware
 
 # tensorflowjs imports TF Decision Forests, whose welcome banner imports IPython when
 # stdout is not a terminal (pytest, nohup); the variable skips the banner.
@@ -145,7 +146,7 @@ class EpochEnd:
     def make(run: Path, model: Run, state: dict, clock: WallClock, swd_ref, log=print):
         import tf_keras as keras
 
-        from training.swd import PyramidDescriptors, swd
+        from training.kit.swd import PyramidDescriptors, swd
 
         cfg = model.cfg
         grid_z = fixed_latents(64, cfg["latent_dim"], cfg["seed"], 1)
@@ -271,7 +272,7 @@ def train(args) -> dict:
 
     swd_ref = None
     if cfg["swd_every"] and len(data.images) >= 4:
-        from training.swd import PyramidDescriptors, swd
+        from training.kit.swd import PyramidDescriptors, swd
 
         half_a, half_b = real_halves(data.images, cfg["seed"], cfg["swd_images"])
         swd_ref = PyramidDescriptors(half_a, seed=cfg["seed"] + 5)
@@ -415,7 +416,7 @@ def float16_copy(model):
 
 def export(args) -> Path:
     from training.gan_models import generate
-    from training.swd import PyramidDescriptors, swd
+    from training.kit.swd import PyramidDescriptors, swd
 
     run, cfg, state, model = load_run(args.name, args.runs_dir)
     generator = model.ema_ready()
@@ -462,7 +463,7 @@ def export(args) -> Path:
     is_emoji = "emoji" in Path(cfg["images"]).name.lower()
 
     def write(tmp: Path) -> dict:
-        save_tfjs_layers(shipped, tmp, float16=use_f16)
+        save_tfjs_layers(shipped, tmp, "float16" if use_f16 else "float32")
         write_json(tmp / "directions.json", directions_doc)
         (tmp / "reference.json").write_text(json.dumps(reference, separators=(",", ":")) + "\n", encoding="utf-8")
         return {

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training import runs
+from training.kit import runs
 from training.text_corpus import CorpusError, encode, load_corpus, real_lines
 
 # tensorflowjs imports TF-DF, whose welcome banner imports IPython when stdout is not a terminal file (pytest)
@@ -697,7 +697,7 @@ def _dir_bytes(folder: Path) -> int:
 
 def export(args) -> int:
     set_threads(args.threads)
-    from training.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers, today
+    from training.kit.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers, today
 
     run = runs.run_dir(STUDIO, args.name, args.runs_dir)
     if not (run / CONFIG).exists() or not (run / BEST).exists():
@@ -770,7 +770,7 @@ def export(args) -> int:
 
         set_weights_by_layer(step_model, stored)
         step_model.reset_states()
-        save_tfjs_layers(step_model, tmp, float16=use16)
+        save_tfjs_layers(step_model, tmp, "float16" if use16 else "float32")
         snap_entries = []
         for ep, val_bpc in snaps:
             _, sw = load_run_weights(run, f"snapshot:{ep}")

@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 import training  # noqa: F401
-from training import runs, style_data
+from training import style_data
+from training.kit import runs
 
 # tensorflowjs imports TF-DF, whose welcome banner imports IPython when stdout is not a terminal.
 os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
@@ -100,7 +101,7 @@ def write_json(path: Path, data, indent: int | None = 2) -> None:
 
 
 def hardware() -> str:
-    from training.runs import hardware as describe
+    from training.kit.machine import hardware as describe
 
     return describe() + ", shared with other jobs"
 
@@ -622,7 +623,7 @@ def _predict(model, image, style_vec):
 def cmd_export(args) -> int:
     from PIL import Image
 
-    from training.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers, today
+    from training.kit.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers, today
 
     run, config, state, trainer = load_run(args)
     steps = trainer.restore()
@@ -668,7 +669,7 @@ def cmd_export(args) -> int:
         compare["light_at_equal_steps"] = json.loads(equal_step.read_text()) if equal_step.exists() else None
 
     def write(tmp: Path) -> dict:
-        save_tfjs_layers(model, tmp, float16=use_f16)
+        save_tfjs_layers(model, tmp, "float16" if use_f16 else "float32")
         reloaded = load_exported(tmp)
         reload_diff = max(float(np.max(np.abs(_predict(reloaded, ref_in, c["style"]) - np.asarray(c["output"]).reshape(_predict(reloaded, ref_in, c["style"]).shape))))
                           for c in cases)

@@ -34,7 +34,7 @@ def export_random_style_model(target: Path, arch: str = "light", num_styles: int
     """Writes <target>/{model.json, shards, card.json, thumbnails/} atomically; returns target."""
     from PIL import Image
 
-    from training.export import atomic_export, save_tfjs_layers
+    from training.kit.export import atomic_export, save_tfjs_layers
 
     model = build_random_style_model(arch, num_styles, seed, **net_args)
     ids = [STYLE_IDS[i % len(STYLE_IDS)] + (str(i) if i >= len(STYLE_IDS) else "") for i in range(num_styles)]

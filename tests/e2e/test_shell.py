@@ -106,7 +106,7 @@ def tiny_models(tmp_path_factory):
 
     import training  # noqa: F401  (sets TF_USE_LEGACY_KERAS)
     import tf_keras as keras
-    from training.export import atomic_export, save_tfjs_layers
+    from training.kit.export import atomic_export, save_tfjs_layers
     from tests.helpers import base_card
 
     root = tmp_path_factory.mktemp("models")

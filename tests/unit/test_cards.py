@@ -5,7 +5,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from training.export import file_manifest
+from training.kit.export import file_manifest
 from tests.helpers import base_card
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from training.swd import PyramidDescriptors, _upsample, default_levels, laplacian_pyramid, swd, swd_images
+from training.kit.swd import PyramidDescriptors, _upsample, default_levels, laplacian_pyramid, swd, swd_images
 
 
 def _blobs(n, seed, sharp):

@@ -11,7 +11,7 @@ import tf_keras as keras  # noqa: E402
 
 from training import gan  # noqa: E402
 from training import gan_models as gm  # noqa: E402
-from training.export import validate_card  # noqa: E402
+from training.kit.export import validate_card  # noqa: E402
 
 TINY = ["--size", "32", "--latent-dim", "16", "--batch", "4", "--g-width", "32", "--d-width", "8",
         "--swd-every", "1", "--threads", "1", "--verbose", "0"]

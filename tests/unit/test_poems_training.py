@@ -16,7 +16,7 @@ from training import poems  # noqa: E402  (before tensorflowjs: it sets TFDF_DIS
 pytest.importorskip("tensorflowjs")
 
 from tests.unit.poems_testdata import CYRILLIC_WORDS, LATIN_WORDS, write_block_corpus, write_folder_corpus  # noqa: E402
-from training.export import sha256_file, validate_card  # noqa: E402
+from training.kit.export import sha256_file, validate_card  # noqa: E402
 from training.text_corpus import load_corpus  # noqa: E402
 
 pytestmark = pytest.mark.train

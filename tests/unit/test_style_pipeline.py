@@ -10,7 +10,7 @@ pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.train
 
 from training import style  # noqa: E402
-from training.export import validate_card  # noqa: E402
+from training.kit.export import validate_card  # noqa: E402
 from training.style_losses import LossNet  # noqa: E402
 
 SIZE = 32

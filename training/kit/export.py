@@ -6,8 +6,6 @@ failed or interrupted export never replaces a good model.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
 import json
 import os
 import shutil
@@ -15,17 +13,12 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from training.kit.card import today  # noqa: F401  (re-exported: the date a card records)
+from training.kit.files import folder_bytes, sha256_file, write_json
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "server" / "card.schema.json"
 DEFAULT_EXPORT_ROOT = REPO_ROOT / "exported_models"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_manifest(folder: Path) -> dict[str, dict]:
@@ -44,10 +37,6 @@ def validate_card(card: dict) -> None:
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.validate(card, schema)
-
-
-def today() -> str:
-    return _dt.date.today().isoformat()
 
 
 # Config fields Keras writes but tfjs-layers 4.22 refuses ("Unknown config field"), by class.
@@ -74,11 +63,12 @@ def tfjs_compatible_topology(node):
     return node
 
 
-def save_tfjs_layers(model, folder: Path, float16: bool = False) -> None:
-    """Convert a tf_keras model into a tensorflowjs layers model in `folder`."""
+def save_tfjs_layers(model, folder: Path, dtype: str = "float32") -> None:
+    """Convert a tf_keras model into a tensorflowjs layers model in `folder`, its weights stored
+    as `dtype` (float32, float16, or uint8 affine quantisation)."""
     import tensorflowjs as tfjs
 
-    quant = {"float16": "*"} if float16 else None
+    quant = None if dtype == "float32" else {dtype: "*"}
     tfjs.converters.save_keras_model(model, str(folder), quantization_dtype_map=quant)
     model_json = Path(folder) / "model.json"
     doc = json.loads(model_json.read_text(encoding="utf-8"))
@@ -106,7 +96,7 @@ def write_snapshot_cards(folder: Path, card: dict) -> None:
             extras={"snapshot_of": f"{card['studio']}/{card['name']}", "epoch": epoch},
         )
         validate_card(sub)
-        (sub_folder / "card.json").write_text(json.dumps(sub, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(sub_folder / "card.json", sub)
 
 
 def atomic_export(target: Path, write: Callable[[Path], dict]) -> Path:
@@ -124,7 +114,7 @@ def atomic_export(target: Path, write: Callable[[Path], dict]) -> Path:
         card.setdefault("entry", "model.json")
         card["files"] = file_manifest(tmp)
         validate_card(card)
-        (tmp / "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(tmp / "card.json", card)
         write_snapshot_cards(tmp, card)
         os.chmod(tmp, 0o755)
         old = None
@@ -134,6 +124,7 @@ def atomic_export(target: Path, write: Callable[[Path], dict]) -> Path:
         os.rename(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        print(f"exported {target} ({folder_bytes(target) / 1e6:.2f} MB)")
         return target
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
