@@ -27,6 +27,7 @@ def base_card(studio: str, name: str) -> dict:
             "date": "2026-11-23",
         },
         "metrics": {"val_bits_per_char": 4.2},
+        "metrics_method": {"val_bits_per_char": "synthetic test value"},
     }
 
 

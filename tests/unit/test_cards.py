@@ -25,6 +25,8 @@ def test_committed_card_is_valid_and_checksums_match(card_path):
     assert card["files"] == file_manifest(card_path.parent)
     assert card["entry"] in card["files"]
     assert sum(f["bytes"] for f in card["files"].values()) <= 10 * 1024 * 1024
+    undescribed = sorted(set(card["metrics"]) - set(card["metrics_method"]))
+    assert not undescribed, f"metrics without a method: {undescribed}"
 
 
 def test_all_models_together_stay_under_60_mb():
@@ -36,7 +38,9 @@ def test_all_models_together_stay_under_60_mb():
     ("change", "field"),
     [
         (lambda c: c.pop("files"), "files"),
-        (lambda c: c.update(studio="music"), "studio"),
+        (lambda c: c.update(studio="sculpture"), "studio"),
+        (lambda c: c.pop("metrics_method"), "metrics_method"),
+        (lambda c: c.update(metrics_method={"val_bits_per_char": ""}), "metrics_method"),
         (lambda c: c.update(name="Bad Name"), "name"),
         (lambda c: c.update(format="onnx"), "format"),
         (lambda c: c["training"].pop("command"), "command"),

@@ -92,7 +92,8 @@ def write_snapshot_cards(folder: Path, card: dict) -> None:
             weights_dtype=snap.get("weights_dtype", card.get("weights_dtype", "float32")),
             files=file_manifest(sub_folder),
             training={**card["training"], "epochs": epoch},
-            metrics={k: v for k, v in snap.items() if k not in ("epoch", "entry", "weights_dtype")},
+            metrics=(metrics := {k: v for k, v in snap.items() if k not in ("epoch", "entry", "weights_dtype")}),
+            metrics_method={k: m for k, m in (card.get("metrics_method") or {}).items() if k in metrics},
             extras={"snapshot_of": f"{card['studio']}/{card['name']}", "epoch": epoch},
         )
         validate_card(sub)
