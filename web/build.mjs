@@ -44,10 +44,12 @@ const glue = fs.readFileSync(glueSource);
 const glueName = `tfjs-backend-wasm-threaded-simd-${contentHash(glue)}.js`;
 fs.writeFileSync(path.join(assets, glueName), glue);
 const MAIN_SCRIPT_BLOB = /factoryConfig\.mainScriptUrlOrBlob = new Blob\(\[`var WasmBackendModuleThreadedSimd = ` \+\s*wasmFactoryThreadedSimd\.toString\(\)\], \{ type: 'text\/javascript' \}\);/;
+let glueApplied = 0;
 const threadedGluePlugin = {
   name: "tfjs-wasm-threaded-glue",
   setup(b) {
     b.onLoad({ filter: /tfjs-backend-wasm[\\/]dist[\\/]backend_wasm\.js$/ }, async (args) => {
+      glueApplied += 1;
       const source = await fs.promises.readFile(args.path, "utf8");
       if (!MAIN_SCRIPT_BLOB.test(source)) throw new Error(`${args.path}: mainScriptUrlOrBlob pattern not found (tfjs version changed?)`);
       const url = JSON.stringify(`/assets/${glueName}`);
@@ -57,15 +59,20 @@ const threadedGluePlugin = {
 };
 
 // 2. The app bundle (ES2017+ module builds of tfjs: they run under a CSP without unsafe-eval).
+// Code splitting: each route's `load: () => import(...)` in src/studios.ts becomes a chunk of its
+// own, code shared by several chunks (tfjs, ui/) goes into shared chunks; hashed names throughout.
 const result = await build({
+  absWorkingDir: root,
   entryPoints: [path.join(webDir, "src/main.ts")],
   bundle: true,
+  splitting: true,
   minify: !dev,
   sourcemap: dev ? "inline" : false,
   format: "esm",
   target: "es2020",
   outdir: assets,
   entryNames: "[name]-[hash]",
+  chunkNames: "chunk-[hash]",
   assetNames: "[name]-[hash]",
   metafile: true,
   legalComments: "linked",
@@ -73,33 +80,81 @@ const result = await build({
   logLevel: "warning",
   plugins: [threadedGluePlugin],
 });
-const outputs = Object.keys(result.metafile.outputs).map((p) => path.relative(dist, path.resolve(root, p)));
-const mainJs = outputs.find((p) => /main-[A-Z0-9]{8}\.js$/.test(p));
-const mainCss = outputs.find((p) => /main-[A-Z0-9]{8}\.css$/.test(p));
-if (!mainJs || !mainCss) throw new Error(`bundle outputs missing: ${outputs.join(", ")}`);
+if (glueApplied !== 1) throw new Error(`the threaded WASM glue plugin applied ${glueApplied} times (expected once): is backend_wasm.js still bundled?`);
+const metaOutputs = result.metafile.outputs;
+const url = (output) => `/${path.relative(dist, path.resolve(root, output)).split(path.sep).join("/")}`;
+const mainOutput = Object.keys(metaOutputs).find((p) => metaOutputs[p].entryPoint === "web/src/main.ts" && p.endsWith(".js"));
+const mainCssOutput = mainOutput && metaOutputs[mainOutput].cssBundle;
+if (!mainOutput || !mainCssOutput) throw new Error(`bundle outputs missing: ${Object.keys(metaOutputs).join(", ")}`);
+const mainJs = url(mainOutput);
+const mainCss = url(mainCssOutput);
+// esbuild also writes a stylesheet per route chunk, but the main one already holds every
+// stylesheet the chunks import (each studio's CSS is small): drop the copies.
+for (const output of Object.keys(metaOutputs)) {
+  if (output.endsWith(".css") && output !== mainCssOutput) fs.rmSync(path.resolve(root, output));
+}
 
-// 3. Static files and index.html pointing at the hashed names.
+/** An output and every chunk it imports statically, transitively. */
+function staticClosure(output, into = new Set()) {
+  if (into.has(output)) return into;
+  into.add(output);
+  for (const imported of metaOutputs[output].imports) {
+    if (imported.kind === "import-statement" && metaOutputs[imported.path]) staticClosure(imported.path, into);
+  }
+  return into;
+}
+const shell = staticClosure(mainOutput);
+// Route chunks: every dynamic import target (the registry's loaders).
+const routeChunks = [...new Set(Object.values(metaOutputs).flatMap((o) => o.imports.filter((i) => i.kind === "dynamic-import").map((i) => i.path)))];
+
+// 3. Static files and index.html pointing at the hashed names; the shell's shared chunks are
+// preloaded so that they download alongside main instead of after it.
 const publicDir = path.join(webDir, "public");
 if (fs.existsSync(publicDir)) fs.cpSync(publicDir, dist, { recursive: true });
 const template = fs.readFileSync(path.join(webDir, "index.html"), "utf8");
+const preloads = [...shell].filter((o) => o !== mainOutput).map((o) => `<link rel="modulepreload" href="${url(o)}">`);
 fs.writeFileSync(
   path.join(dist, "index.html"),
-  template.replaceAll("{{main.js}}", `/${mainJs}`).replaceAll("{{main.css}}", `/${mainCss}`),
+  template.replaceAll("{{main.js}}", mainJs).replaceAll("{{main.css}}", mainCss).replaceAll("{{modulepreload}}", preloads.join("\n  ")),
 );
 
 // 4. Precompressed variants, served by WhiteNoise when the browser accepts them.
 const compressible = /\.(js|css|html|json|svg|wasm|txt|map)$/;
+const brotliOf = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: dev ? 4 : 11 } });
+const sizes = new Map(); // path relative to dist -> { raw, brotli }
 let raw = 0;
 let brotli = 0;
 for (const file of fs.readdirSync(dist, { recursive: true })) {
   const full = path.join(dist, file);
   if (!compressible.test(file) || !fs.statSync(full).isFile()) continue;
   const bytes = fs.readFileSync(full);
+  const br = brotliOf(bytes);
+  sizes.set(file.split(path.sep).join("/"), { raw: bytes.length, brotli: br.length });
   if (bytes.length < 1024) continue;
-  const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: dev ? 4 : 11 } });
   fs.writeFileSync(`${full}.gz`, gzipSync(bytes, { level: 9 }));
   fs.writeFileSync(`${full}.br`, br);
   raw += bytes.length;
   brotli += br.length;
 }
-console.log(`${path.relative(root, dist)}: ${mainJs}, ${mainCss}, ${Object.keys(wasmFiles).length} wasm; ${(raw / 1e6).toFixed(2)} MB raw, ${(brotli / 1e6).toFixed(2)} MB brotli`);
+console.log(`${path.relative(root, dist)}: ${mainJs}, ${mainCss}, ${routeChunks.length} route chunks, ${Object.keys(wasmFiles).length} wasm; ${(raw / 1e6).toFixed(2)} MB raw, ${(brotli / 1e6).toFixed(2)} MB brotli`);
+
+// 5. What a first visit to each route downloads (index.html, the stylesheet, the shell with its
+// shared chunks, and that route's chunks; the WASM binaries come on top when WASM runs).
+const registry = fs.readFileSync(path.join(webDir, "src/studios.ts"), "utf8");
+const routeOf = (entryPoint) => {
+  const spec = `./${path.relative("web/src", entryPoint).replace(/\.ts$/, "")}`;
+  const line = registry.split("\n").find((l) => l.includes(`import("${spec}")`));
+  return line?.match(/route: "([^"]+)"/)?.[1] ?? spec;
+};
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const sum = (files) => files.reduce((t, f) => ({ raw: t.raw + sizes.get(f).raw, brotli: t.brotli + sizes.get(f).brotli }), { raw: 0, brotli: 0 });
+const pageFiles = (outputs) => ["index.html", mainCss.slice(1), ...[...outputs].map((o) => url(o).slice(1))];
+const base = sum(pageFiles(shell));
+console.log(`bytes per route (first visit: index.html + CSS + shell ${shell.size} JS files + the route's own):`);
+console.log(`  shell alone${" ".repeat(9)}${kb(base.raw).padStart(10)} raw ${kb(base.brotli).padStart(9)} brotli`);
+for (const chunk of routeChunks.sort()) {
+  const files = new Set([...shell, ...staticClosure(chunk)]);
+  const total = sum(pageFiles(files));
+  const own = files.size - shell.size;
+  console.log(`  #/${routeOf(metaOutputs[chunk].entryPoint).padEnd(8)} ${own} file${own === 1 ? " " : "s"}  ${kb(total.raw).padStart(10)} raw ${kb(total.brotli).padStart(9)} brotli`);
+}

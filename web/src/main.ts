@@ -1,23 +1,26 @@
-// Muza shell: backend choice and badge, hash routes, studio mounting.
+// Muza shell: backend choice and badge, hash routes and navigation from the studio
+// registry (studios.ts), loading and mounting a route's chunk.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import "./styles.css";
 import { badgeText, chooseBackend, configureWasmThreads, isBackendName, watchContextLoss, type BackendInfo } from "./backend";
 import { fetchCatalogue, loadGraphModel, loadLayersModel, fetchModelJson } from "./models";
-import type { StudioView } from "./studio";
-import { view as poems } from "./poems/index";
-import { view as style } from "./style/index";
-import { view as latent } from "./latent/index";
-import { view as models } from "./models_page";
+import type { RouteEntry, StudioView } from "./studio";
+import { ROUTES, STUDIOS } from "./studios";
+import { exposeForTests } from "./test_hooks";
+import { h } from "./ui/dom";
 
-const ROUTES: Record<string, StudioView> = { poems, style, latent, models };
-const DEFAULT_ROUTE = "poems";
+const DEFAULT_ROUTE = ROUTES[0];
 
 const badge = document.getElementById("backend-badge") as HTMLElement;
 const main = document.getElementById("main") as HTMLElement;
 let backend: BackendInfo;
 let current: StudioView | null = null;
 let mountToken = 0;
+
+(document.getElementById("studio-nav") as HTMLElement).replaceChildren(
+  ...STUDIOS.map((s) => h("li", {}, h("a", { href: `#/${s.route}`, "data-route": s.route, text: s.title }))),
+);
 
 function showBackend(info: BackendInfo): void {
   backend = info;
@@ -26,26 +29,35 @@ function showBackend(info: BackendInfo): void {
   badge.title = info.renderer ? `WebGL renderer: ${info.renderer}` : "No WebGL renderer";
 }
 
-function routeName(): string {
+function currentRoute(): RouteEntry {
   const name = location.hash.replace(/^#\/?/, "").split(/[/?]/)[0];
-  return name in ROUTES ? name : DEFAULT_ROUTE;
+  return ROUTES.find((r) => r.route === name) ?? DEFAULT_ROUTE;
 }
 
 async function render(): Promise<void> {
-  const name = routeName();
+  const route = currentRoute();
   const token = ++mountToken;
   current?.unmount();
-  current = ROUTES[name];
+  current = null;
   for (const link of document.querySelectorAll<HTMLAnchorElement>("a[data-route]")) {
-    if (link.dataset.route === name) link.setAttribute("aria-current", "page");
+    if (link.dataset.route === route.route) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  document.title = `${name[0].toUpperCase()}${name.slice(1)} · Muza`;
+  document.title = `${route.title} · Muza`;
   const root = document.createElement("section");
-  root.className = `studio studio-${name}`;
-  root.dataset.studio = name;
+  root.className = `studio studio-${route.route}`;
+  root.dataset.studio = route.route;
   main.replaceChildren(root);
-  await current.mount(root, { backend: () => backend });
+  let view: StudioView;
+  try {
+    view = (await route.load()).view;
+  } catch (error) {
+    if (token === mountToken) root.append(h("p", { class: "message error", role: "alert", text: `The ${route.title} page could not be loaded: ${(error as Error).message}` }));
+    return;
+  }
+  if (token !== mountToken) return; // the visitor moved on while the chunk downloaded
+  current = view;
+  await view.mount(root, { backend: () => backend });
   if (token === mountToken) root.dataset.ready = "true";
 }
 
@@ -70,7 +82,5 @@ const ready = boot().catch((error: Error) => {
   throw error;
 });
 
-// For the console, the end-to-end tests and the benchmarks.
-Object.assign(window, {
-  muza: { tf, ready, fetchCatalogue, loadLayersModel, loadGraphModel, fetchModelJson, backend: () => backend },
-});
+const shellHooks = { tf, ready, fetchCatalogue, loadLayersModel, loadGraphModel, fetchModelJson, backend: () => backend };
+for (const [name, value] of Object.entries(shellHooks)) exposeForTests(name, value);

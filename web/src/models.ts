@@ -1,8 +1,10 @@
-// The model catalogue (/api/models) and model loading with byte progress and
-// sha256 checks. Written once here for every studio.
+// The model catalogue (/api/models), each studio's models, model loading with byte
+// progress and sha256 checks, and the lifecycle every studio model class follows.
+// Written once here for every studio.
 import * as tf from "@tensorflow/tfjs";
+import type { StudioId } from "./studios";
 
-export type Studio = "poems" | "style" | "latent";
+export type Studio = StudioId;
 
 export interface FileEntry {
   sha256: string;
@@ -47,6 +49,46 @@ export function fetchCatalogue(): Promise<Catalogue> {
 
 export async function modelsFor(studio: Studio): Promise<ModelCard[]> {
   return (await fetchCatalogue()).models.filter((card) => card.studio === studio);
+}
+
+/** What a studio shows instead of its models: the catalogue failed, or it lists none. */
+export interface CatalogueNotice {
+  text: string;
+  error: boolean;
+}
+
+/** A studio's models from the catalogue, or the notice to show instead (an error, or `noneText`). */
+export async function studioModels(studio: Studio, noneText: string): Promise<ModelCard[] | CatalogueNotice> {
+  try {
+    const cards = await modelsFor(studio);
+    return cards.length ? cards : { text: noneText, error: false };
+  } catch (error) {
+    return { text: (error as Error).message, error: true };
+  }
+}
+
+/**
+ * Every studio's model class has one lifecycle: `new Model(card)` (cheap: reads the card,
+ * throws if the card cannot describe such a model), `await model.initialize(onProgress)`
+ * (downloads and checks the files, builds the network; calling it again does nothing), and
+ * `model.dispose()` (frees every tensor; calling it again does nothing). A studio that is left
+ * while a model initialises disposes the model once initialize() has ended.
+ */
+export interface StudioModel {
+  readonly card: ModelCard;
+  initialize(onProgress?: ProgressListener): Promise<void>;
+  dispose(): void;
+}
+
+/** `await model.initialize()`, disposing the model when that fails; returns the model. */
+export async function initialized<M extends StudioModel>(model: M, onProgress?: ProgressListener): Promise<M> {
+  try {
+    await model.initialize(onProgress);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
 }
 
 function hex(buffer: ArrayBuffer): string {
@@ -168,6 +210,18 @@ export async function loadLayersModel(card: ModelCard, entry = card.entry, onPro
 export async function loadGraphModel(card: ModelCard, entry = card.entry, onProgress?: ProgressListener): Promise<tf.GraphModel> {
   const artifacts = await loadArtifacts(card, entry, onProgress);
   return tf.loadGraphModel(tf.io.fromMemory(artifacts));
+}
+
+/** Downloads a card's model with every check, builds it, frees it again; returns its parameter count (layers models). */
+export async function loadAndCheck(card: ModelCard, onProgress?: ProgressListener): Promise<number | undefined> {
+  if (card.format === "graph") {
+    (await loadGraphModel(card, card.entry, onProgress)).dispose();
+    return undefined;
+  }
+  const model = await loadLayersModel(card, card.entry, onProgress);
+  const parameters = model.countParams();
+  model.dispose();
+  return parameters;
 }
 
 export function totalBytes(card: ModelCard): number {

@@ -1,5 +1,5 @@
-// Drawing generated pixels: the native-size canvas (upscaled by CSS), scaled PNGs
-// for download, and data: URLs for favourite thumbnails.
+// Drawing generated pixels: the native-size canvas (upscaled by CSS) and scaled copies
+// for download (ui/download.ts saves them).
 
 export function pixelCanvas(size: number, className: string, label: string): HTMLCanvasElement {
   const canvas = document.createElement("canvas");
@@ -28,22 +28,4 @@ export function scaledCanvas(source: HTMLCanvasElement, factor: number, smooth: 
   if (smooth) ctx.imageSmoothingQuality = "high";
   ctx.drawImage(source, 0, 0, out.width, out.height);
   return out;
-}
-
-export function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
-  return new Promise((resolve, reject) => {
-    canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("Could not encode the PNG"))), "image/png");
-  });
-}
-
-/** Starts a download of `blob` as `filename` (blob: URLs are allowed by the CSP). */
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

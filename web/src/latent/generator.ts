@@ -1,7 +1,7 @@
 // The GAN generator in TensorFlow.js, with no DOM: latents in, pixels out.
 // `new LatentGenerator(card)`, `await initialize()`, `render(latent)`, `dispose()`.
 import * as tf from "@tensorflow/tfjs";
-import { loadLayersModel, type ModelCard, type ProgressListener } from "../models";
+import { loadLayersModel, type ModelCard, type ProgressListener, type StudioModel } from "../models";
 
 export interface LatentExtras {
   latent_dim: number;
@@ -12,7 +12,7 @@ export interface LatentExtras {
   truncation_default?: number;
 }
 
-export class LatentGenerator {
+export class LatentGenerator implements StudioModel {
   private model: tf.LayersModel | null = null;
   readonly latentDim: number;
   readonly imageSize: number;
@@ -26,10 +26,6 @@ export class LatentGenerator {
     this.latentDim = extras.latent_dim;
     this.imageSize = extras.image_size;
     this.range = extras.output_range ?? [-1, 1];
-  }
-
-  isInitialized(): boolean {
-    return this.model !== null;
   }
 
   async initialize(onProgress?: ProgressListener): Promise<void> {

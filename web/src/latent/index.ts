@@ -1,10 +1,10 @@
 // Latent studio: picks a GAN from the catalogue, loads it with its directions, and
 // mounts the studio. `#/latent?m=NAME&z=CODE` opens a shared point; `&seed=N` a seed.
-import { studioModels } from "../ui/catalogue_list";
 import { h } from "../ui/dom";
-import { ProgressBar, messageBox } from "../ui/progress";
-import { fetchModelJson, type ModelCard } from "../models";
+import { ProgressBar, messageBox, noticeElement } from "../ui/progress";
+import { fetchModelJson, initialized, studioModels, type ModelCard } from "../models";
 import type { StudioView } from "../studio";
+import { exposeForTests } from "../test_hooks";
 import { LatentGenerator, type LatentExtras } from "./generator";
 import { fromHalfBits, halfBits, seededLatent, slerp } from "./latent_math";
 import { decodePoint, parseDirections, type DirectionsFile, type LatentPoint } from "./latent_state";
@@ -17,6 +17,7 @@ interface Mounted {
   studio: LatentStudio | null;
   generator: LatentGenerator | null;
   alive: boolean;
+  withdraw?: () => void;
 }
 
 let mounted: Mounted | null = null;
@@ -42,13 +43,6 @@ function describe(card: ModelCard): HTMLElement {
     card.credits ? h("p", { class: "credits", text: `Images: ${card.credits}` }) : null);
 }
 
-function expose(api: Record<string, unknown> | null): void {
-  const muza = (window as unknown as { muza?: Record<string, unknown> }).muza;
-  if (!muza) return;
-  if (api) muza.latent = api;
-  else delete muza.latent;
-}
-
 async function open(root: HTMLElement, card: ModelCard, all: ModelCard[], state: Mounted): Promise<void> {
   const params = hashParams();
   const progress = ProgressBar.download(card.title);
@@ -68,7 +62,7 @@ async function open(root: HTMLElement, card: ModelCard, all: ModelCard[], state:
   state.generator = generator;
   const [directionsDoc] = await Promise.all([
     extras.directions ? fetchModelJson<DirectionsFile>(card, extras.directions) : Promise.resolve(null),
-    generator.initialize((loaded, total) => progress.bytes(loaded, total)),
+    initialized(generator, (loaded, total) => progress.bytes(loaded, total)),
   ]);
   if (!state.alive) return;
   progress.hide();
@@ -90,7 +84,8 @@ async function open(root: HTMLElement, card: ModelCard, all: ModelCard[], state:
   const seedText = params.get("seed");
   const seed = seedText && /^\d+$/.test(seedText) && Number(seedText) <= 4294967295 ? Number(seedText) : null;
   studio.start(point, seed);
-  expose({
+  // For the end-to-end tests and the benchmarks: `window.muza.latent`, once the first image is on its way.
+  state.withdraw = exposeForTests("latent", {
     card,
     generator,
     directions,
@@ -119,8 +114,8 @@ export const view: StudioView = {
       h("p", { class: "lead", text: "Steer a GAN: drag its principal directions, randomise, lock, interpolate, add and subtract." }),
     );
     const cards = await studioModels("latent", "No GAN exported yet. Train one with `python -m training gan train …` and export it (see the README).");
-    if (cards instanceof HTMLElement) {
-      root.append(cards);
+    if (!Array.isArray(cards)) {
+      root.append(noticeElement(cards));
       return;
     }
     const wanted = hashParams().get("m");
@@ -140,7 +135,7 @@ export const view: StudioView = {
     mounted.alive = false;
     mounted.studio?.dispose();
     mounted.generator?.dispose();
-    expose(null);
+    mounted.withdraw?.();
     mounted = null;
   },
 };

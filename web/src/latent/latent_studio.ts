@@ -2,7 +2,8 @@
 // sliders with locks, randomise / reset / share / download, and the explore panels.
 import { h, uniqueId } from "../ui/dom";
 import type { ModelCard } from "../models";
-import { canvasBlob, downloadBlob, drawPixels, pixelCanvas, scaledCanvas } from "./canvas";
+import { canvasBlob, downloadBlob } from "../ui/download";
+import { drawPixels, pixelCanvas, scaledCanvas } from "./canvas";
 import { arithmeticPanel, interpolationPanel, type Panel } from "./explore";
 import { FavouriteStore } from "./favourites";
 import { favouritesPanel } from "./favourites_panel";

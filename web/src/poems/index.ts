@@ -1,13 +1,15 @@
 // Poems studio: pick a poet, write from a first line with streaming output, watch the
 // next-character distribution, compare with early snapshots, play "Real or fake?".
 // The inference lives in poet.ts / generator.ts / engine.ts; this file wires the DOM.
-import { loadedText, studioModels } from "../ui/catalogue_list";
+import { loadedText } from "../ui/catalogue_list";
 import * as tf from "@tensorflow/tfjs";
 import "./poems.css";
 import { h } from "../ui/dom";
-import { messageBox } from "../ui/progress";
-import { loadLayersModel, modelsFor, type ModelCard } from "../models";
+import { downloadBlob } from "../ui/download";
+import { messageBox, noticeElement } from "../ui/progress";
+import { initialized, loadAndCheck, modelsFor, studioModels, type ModelCard } from "../models";
 import type { StudioContext, StudioView } from "../studio";
+import { exposeForTests } from "../test_hooks";
 import { WriteControls } from "./controls";
 import { GamePanel } from "./game";
 import { CharGenerator, type GeneratedChunk, type GenerateResult } from "./generator";
@@ -17,7 +19,7 @@ import { LearnPanel } from "./learn";
 import { WindowGenerator } from "./naive";
 import { NextCharView } from "./next_char";
 import { renderPicker, type PickerCard } from "./picker";
-import { isCharModel, loadReference, loadVocabulary, poemsExtras, Poet, type Snapshot } from "./poet";
+import { isCharModel, loadReference, notCharModel, poemsExtras, Poet, PoetCheckError, type Snapshot } from "./poet";
 import { randomSeed } from "../random";
 import { useCustomKernels } from "./kernels";
 import { Vocabulary, visibleChar } from "./vocab";
@@ -121,8 +123,8 @@ class PoemsStudio {
 
   async start(): Promise<void> {
     const cards = await studioModels("poems", "No poets exported yet. Train one with `python -m training poems train …` and export it (see the README).");
-    if (cards instanceof HTMLElement) {
-      this.pickerSlot.replaceChildren(cards);
+    if (!Array.isArray(cards)) {
+      this.pickerSlot.replaceChildren(noticeElement(cards));
       return;
     }
     const picker = renderPicker(cards, (entry) => void this.choose(entry));
@@ -142,18 +144,19 @@ class PoemsStudio {
     notice.hidden = true;
     button.disabled = true;
     this.root.dataset.loading = `${card.studio}/${card.name}`;
+    const onProgress = (loaded: number, total: number) => progress.bytes(loaded, total);
     try {
-      const vocab = isCharModel(card) ? loadVocabulary(card) : null;
-      vocab?.catch(() => undefined);
-      const model = await loadLayersModel(card, card.entry, (loaded, total) => progress.bytes(loaded, total));
-      message.info(loadedText(model.countParams()));
+      if (!isCharModel(card)) {
+        // Not a poet: load and check its files all the same, then say why it cannot write.
+        message.info(loadedText(await loadAndCheck(card, onProgress)));
+        throw new PoetCheckError(notCharModel(card));
+      }
       let poet: Poet;
       try {
-        if (!vocab) throw new Error(`${card.title}: the model card names no vocabulary (extras.vocab), so this is not a character model`);
-        poet = Poet.fromModel(card, model, await vocab);
+        poet = await initialized(new Poet(card), onProgress);
       } catch (error) {
-        model.dispose();
-        throw Object.assign(error as Error, { afterLoad: true });
+        if (error instanceof PoetCheckError) message.info(loadedText());
+        throw error;
       }
       // One short run compiles the backend's kernels (WebGL shaders) before the visitor's first poem.
       message.info(`${loadedText(poet.parameters)} Warming up…`);
@@ -171,12 +174,11 @@ class PoemsStudio {
       }
       this.setPoet(poet, entry);
     } catch (error) {
-      const e = error as Error & { afterLoad?: boolean };
-      if (e.afterLoad) {
-        notice.textContent = e.message;
+      if (error instanceof PoetCheckError) {
+        notice.textContent = error.message;
         notice.hidden = false;
       } else {
-        message.error(e.message);
+        message.error((error as Error).message);
       }
     } finally {
       button.disabled = false;
@@ -237,7 +239,7 @@ class PoemsStudio {
   private loadSnapshot(poet: Poet, snapshot: Snapshot, onProgress: (loaded: number, total: number) => void): Promise<Poet> {
     let promise = this.snapshots.get(snapshot.entry);
     if (!promise) {
-      promise = Poet.load(poet.card, snapshot.entry, onProgress);
+      promise = initialized(new Poet(poet.card, snapshot.entry), onProgress);
       promise.catch(() => this.snapshots.delete(snapshot.entry));
       this.snapshots.set(snapshot.entry, promise);
     }
@@ -352,12 +354,7 @@ class PoemsStudio {
 
   private download(): void {
     const name = (this.poet?.card.name ?? "poem").replace(/[^a-z0-9-]/gi, "");
-    const url = URL.createObjectURL(new Blob([this.poemText], { type: "text/plain;charset=utf-8" }));
-    const link = h("a", { href: url, download: `muza-${name}-poem.txt` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    downloadBlob(new Blob([this.poemText], { type: "text/plain;charset=utf-8" }), `muza-${name}-poem.txt`);
   }
 
   async dispose(): Promise<void> {
@@ -368,6 +365,7 @@ class PoemsStudio {
 }
 
 let studio: PoemsStudio | null = null;
+let withdraw: (() => void) | null = null;
 
 /** For the console, the end-to-end tests and the benchmarks: `window.muza.poems`. */
 export const poemsApi = {
@@ -382,34 +380,28 @@ export const poemsApi = {
   async load(name: string, entry?: string): Promise<Poet> {
     const card = (await modelsFor("poems")).find((c) => c.name === name);
     if (!card) throw new Error(`no poems model named ${name}`);
-    return Poet.load(card, entry ?? card.entry);
+    return initialized(new Poet(card, entry ?? card.entry));
   },
   async cards(): Promise<ModelCard[]> {
     return (await modelsFor("poems")).filter(isCharModel);
   },
-  /** The studio's current poet (null when none is loaded or the route is elsewhere). */
+  /** The studio's current poet (null when none is loaded). */
   currentPoet(): Poet | null {
     return studio?.currentPoet ?? null;
   },
 };
 
-function exposeApi(): void {
-  const w = window as unknown as { muza?: Record<string, unknown> };
-  w.muza ??= {};
-  w.muza.poems = poemsApi;
-}
-// main.ts fills window.muza synchronously after the modules load; add ours right after.
-queueMicrotask(exposeApi);
-
 export const view: StudioView = {
   async mount(root, ctx) {
-    exposeApi();
+    withdraw = exposeForTests("poems", poemsApi);
     studio = new PoemsStudio(root, ctx);
     await studio.start();
   },
   unmount() {
     const leaving = studio;
     studio = null;
+    withdraw?.();
+    withdraw = null;
     void leaving?.dispose();
   },
 };

@@ -2,7 +2,7 @@
 // Loading goes through models.ts (byte progress, sha256 checks); the card's extras
 // say where the alphabet, the corpus lines and the parity reference are.
 import * as tf from "@tensorflow/tfjs";
-import { fetchModelJson, loadLayersModel, type ModelCard, type ProgressListener } from "../models";
+import { fetchModelJson, loadLayersModel, type ModelCard, type ProgressListener, type StudioModel } from "../models";
 import { FusedLstmEngine, LayersStepEngine, readArchitecture, type Architecture, type StepEngine } from "./engine";
 import { CharGenerator } from "./generator";
 import { WindowGenerator } from "./naive";
@@ -45,6 +45,11 @@ export function isCharModel(card: ModelCard): boolean {
   return card.studio === "poems" && card.format === "layers" && poemsExtras(card) !== null;
 }
 
+/** Why the studio cannot write with a card that is not a character model. */
+export function notCharModel(card: ModelCard): string {
+  return `${card.title}: the model card names no vocabulary (extras.vocab), so this is not a character model`;
+}
+
 export function valBitsPerChar(card: ModelCard): number | null {
   const v = card.metrics.val_bits_per_char;
   return typeof v === "number" ? v : null;
@@ -54,7 +59,7 @@ const vocabularies = new WeakMap<ModelCard, Promise<Vocabulary>>();
 
 export function loadVocabulary(card: ModelCard): Promise<Vocabulary> {
   const extras = poemsExtras(card);
-  if (!extras) return Promise.reject(new Error(`${card.title}: the model card names no vocabulary (extras.vocab), so this is not a character model`));
+  if (!extras) return Promise.reject(new Error(notCharModel(card)));
   let promise = vocabularies.get(card);
   if (!promise) {
     promise = fetchModelJson<VocabJson>(card, extras.vocab).then((json) => new Vocabulary(json));
@@ -76,42 +81,59 @@ export async function loadReference(card: ModelCard): Promise<ParityReference | 
   return file ? fetchModelJson<ParityReference>(card, file) : null;
 }
 
-export class Poet {
-  readonly arch: Architecture;
+/** The files of a poems card loaded and checked, but they do not make a poet (no vocabulary, wrong sizes). */
+export class PoetCheckError extends Error {}
+
+/**
+ * `new Poet(card, entry?)` (the final model or a snapshot), `await poet.initialize(onProgress)`
+ * (the alphabet and the network, checked against each other), `poet.dispose()`.
+ */
+export class Poet implements StudioModel {
+  private loaded: { model: tf.LayersModel; vocab: Vocabulary; arch: Architecture } | null = null;
   private engines = new Map<EngineKind, StepEngine>();
   private disposed = false;
 
-  private constructor(
+  constructor(
     readonly card: ModelCard,
-    readonly entry: string,
-    readonly model: tf.LayersModel,
-    readonly vocab: Vocabulary,
+    readonly entry = card.entry,
   ) {
-    this.arch = readArchitecture(model).arch;
-    if (this.arch.vocabSize !== vocab.size) {
-      throw new Error(`${card.title}: vocab.json has ${vocab.size} characters but the model reads ${this.arch.vocabSize}`);
-    }
+    if (!isCharModel(card)) throw new PoetCheckError(notCharModel(card));
   }
 
-  /** Loads `entry` (the final model or a snapshot) of a poems card. */
-  static async load(card: ModelCard, entry = card.entry, onProgress?: ProgressListener): Promise<Poet> {
-    const vocab = loadVocabulary(card);
-    const model = await loadLayersModel(card, entry, onProgress);
+  async initialize(onProgress?: ProgressListener): Promise<void> {
+    if (this.loaded) return;
+    if (this.disposed) throw new Error("this poet was disposed");
+    const vocabulary = loadVocabulary(this.card);
+    vocabulary.catch(() => undefined); // awaited below, once the network has loaded
+    const model = await loadLayersModel(this.card, this.entry, onProgress);
     try {
-      return Poet.fromModel(card, model, await vocab, entry);
+      const vocab = await vocabulary;
+      const { arch } = readArchitecture(model);
+      if (arch.vocabSize !== vocab.size) throw new Error(`vocab.json has ${vocab.size} characters but the model reads ${arch.vocabSize}`);
+      this.loaded = { model, vocab, arch };
     } catch (error) {
       model.dispose();
-      throw error;
+      const message = (error as Error).message;
+      throw new PoetCheckError(message.startsWith(this.card.title) ? message : `${this.card.title}: ${message}`);
     }
   }
 
-  static fromModel(card: ModelCard, model: tf.LayersModel, vocab: Vocabulary, entry = card.entry): Poet {
-    try {
-      return new Poet(card, entry, model, vocab);
-    } catch (error) {
-      const message = (error as Error).message;
-      throw new Error(message.startsWith(card.title) ? message : `${card.title}: ${message}`);
-    }
+  private get ready(): { model: tf.LayersModel; vocab: Vocabulary; arch: Architecture } {
+    if (this.disposed) throw new Error("this poet was disposed");
+    if (!this.loaded) throw new Error("Poet.initialize() has not finished");
+    return this.loaded;
+  }
+
+  get model(): tf.LayersModel {
+    return this.ready.model;
+  }
+
+  get vocab(): Vocabulary {
+    return this.ready.vocab;
+  }
+
+  get arch(): Architecture {
+    return this.ready.arch;
   }
 
   get parameters(): number {
@@ -119,7 +141,6 @@ export class Poet {
   }
 
   engine(kind: EngineKind = "fused"): StepEngine {
-    if (this.disposed) throw new Error("this poet was disposed");
     let engine = this.engines.get(kind);
     if (!engine) {
       engine = kind === "fused" ? new FusedLstmEngine(this.model) : new LayersStepEngine(this.model);
@@ -143,13 +164,16 @@ export class Poet {
     this.disposed = true;
     for (const engine of this.engines.values()) engine.dispose();
     this.engines.clear();
+    const model = this.loaded?.model;
+    this.loaded = null;
+    if (!model) return;
     // A stateful RNN layer keeps its state tensors outside its weights: model.dispose() leaves them.
-    for (const layer of this.model.layers as unknown as { stateful?: boolean; states_?: tf.Tensor[] | null }[]) {
+    for (const layer of model.layers as unknown as { stateful?: boolean; states_?: tf.Tensor[] | null }[]) {
       if (layer.stateful && layer.states_) {
         tf.dispose(layer.states_);
         layer.states_ = null;
       }
     }
-    this.model.dispose();
+    model.dispose();
   }
 }

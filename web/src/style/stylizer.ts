@@ -1,7 +1,7 @@
 // The style-transfer model: loading, single-pass and tiled stylisation. No DOM here:
 // pixels come in and go out as ImageData (available in windows and workers alike).
 import * as tf from "@tensorflow/tfjs";
-import { loadArtifacts, type ModelCard, type ProgressListener } from "../models";
+import { loadArtifacts, type ModelCard, type ProgressListener, type StudioModel } from "../models";
 import { NormStats, recordingStats, registerConditionalInstanceNorm, supplyingStats } from "./cin_layer";
 import { planTiles, receptiveField, type Rect, type SpatialLayer, type Tile } from "./tiling";
 
@@ -59,7 +59,7 @@ export function fitLongSide(width: number, height: number, longSide: number): { 
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-export class Stylizer {
+export class Stylizer implements StudioModel {
   private model: tf.LayersModel | null = null;
   /** Input/output multiple of the network (total stride). */
   multiple = 4;
@@ -101,10 +101,6 @@ export class Stylizer {
     const declared = ((this.card.extras ?? {}) as StyleExtras).size_multiple;
     this.multiple = Math.max(field.stride, declared ?? 1);
     this.overlap = Math.ceil((field.radius + 1) / this.multiple) * this.multiple;
-  }
-
-  isInitialized(): boolean {
-    return this.model !== null;
   }
 
   get numStyles(): number {

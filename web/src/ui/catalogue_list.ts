@@ -3,24 +3,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { formatBytes, h } from "./dom";
 import { ProgressBar, messageBox } from "./progress";
-import { fetchCatalogue, loadGraphModel, loadLayersModel, modelsFor, totalBytes, type Catalogue, type ModelCard, type Studio } from "../models";
-
-/** A studio's models from the catalogue, or a notice to show instead (an error, or `noneText`). */
-export async function studioModels(studio: Studio, noneText: string): Promise<ModelCard[] | HTMLElement> {
-  try {
-    const cards = await modelsFor(studio);
-    return cards.length ? cards : h("p", { class: "empty", text: noneText });
-  } catch (error) {
-    return h("p", { class: "message error", role: "alert", text: (error as Error).message });
-  }
-}
+import { fetchCatalogue, loadAndCheck, totalBytes, type Catalogue, type ModelCard } from "../models";
+import { STUDIOS } from "../studios";
 
 /** What a verified model load says, everywhere a model is loaded from the catalogue. */
 export function loadedText(parameters?: number): string {
   return `Loaded on ${tf.getBackend().toUpperCase()}${parameters !== undefined ? `: ${parameters.toLocaleString("en")} parameters` : ""}, checksums verified.`;
 }
-
-const STUDIO_NAMES: Record<Studio, string> = { poems: "Poems", style: "Style", latent: "Latent" };
 
 function number(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString("en");
@@ -81,16 +70,16 @@ export async function renderCatalogue(root: HTMLElement): Promise<void> {
       h("p", { text: `${catalogue.invalid.length} model folder${catalogue.invalid.length === 1 ? " was" : "s were"} skipped because their card is invalid:` }),
       h("ul", {}, ...catalogue.invalid.map((bad) => h("li", { text: `${bad.path}: ${bad.error}` })))));
   }
-  for (const studio of Object.keys(STUDIO_NAMES) as Studio[]) {
-    const cards = catalogue.models.filter((card) => card.studio === studio);
-    const section = h("section", { class: "catalogue-studio", "data-studio-models": studio },
-      h("h2", {}, `${STUDIO_NAMES[studio]} `, h("a", { href: `#/${studio}`, class: "open-studio", text: "open the studio →" })));
+  for (const studio of STUDIOS) {
+    const cards = catalogue.models.filter((card) => card.studio === studio.id);
+    const section = h("section", { class: "catalogue-studio", "data-studio-models": studio.id },
+      h("h2", {}, `${studio.title} `, h("a", { href: `#/${studio.route}`, class: "open-studio", text: "open the studio →" })));
     root.append(section);
     if (!cards.length) {
       section.append(h("p", { class: "empty", text: "No models exported for this studio yet. Train one with the command in the README." }));
       continue;
     }
-    const list = h("ul", { class: "model-list wide", "aria-label": `${STUDIO_NAMES[studio]} models` });
+    const list = h("ul", { class: "model-list wide", "aria-label": `${studio.title} models` });
     section.append(list);
     for (const card of cards) list.append(catalogueEntry(card));
   }
@@ -104,11 +93,7 @@ function catalogueEntry(card: ModelCard): HTMLElement {
     button.disabled = true;
     message.clear();
     try {
-      const load = card.format === "graph" ? loadGraphModel : loadLayersModel;
-      const model = await load(card, card.entry, (loaded, total) => progress.bytes(loaded, total));
-      const params = "countParams" in model ? (model as tf.LayersModel).countParams() : undefined;
-      message.info(loadedText(params));
-      model.dispose();
+      message.info(loadedText(await loadAndCheck(card, (loaded, total) => progress.bytes(loaded, total))));
     } catch (error) {
       message.error((error as Error).message);
     } finally {

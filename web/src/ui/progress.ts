@@ -1,5 +1,6 @@
 // A labelled progress bar for model downloads (bytes) and long jobs.
 import { formatBytes, h, uniqueId } from "./dom";
+import type { CatalogueNotice } from "../models";
 
 export class ProgressBar {
   readonly element: HTMLElement;
@@ -63,4 +64,9 @@ export function messageBox(): { element: HTMLElement; error(text: string): void;
       element.textContent = "";
     },
   };
+}
+
+/** A catalogue notice as a paragraph: an alert for errors, a quiet "empty" line otherwise. */
+export function noticeElement(notice: CatalogueNotice): HTMLElement {
+  return notice.error ? h("p", { class: "message error", role: "alert", text: notice.text }) : h("p", { class: "empty", text: notice.text });
 }
