@@ -40,6 +40,7 @@ check: node_modules/.package-lock.json
 	npm run check
 
 test: install-all check
+	npm test
 	mkdir -p test-results
 	$(PY) -m pytest --junitxml=test-results/junit.xml $(PYTEST_ARGS)
 

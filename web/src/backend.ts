@@ -2,6 +2,7 @@
 // context or is a software rasteriser; CPU last. The reason is always reported.
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { isSoftwareRenderer, shortRenderer } from "./renderer";
 
 export type BackendName = "webgl" | "wasm" | "cpu";
 
@@ -16,7 +17,6 @@ export interface BackendInfo {
   crossOriginIsolated: boolean;
 }
 
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
 const ORDER: BackendName[] = ["webgl", "wasm", "cpu"];
 
 setWasmPaths(__WASM_FILES__);
@@ -63,7 +63,7 @@ async function describe(name: BackendName, reason: string, forced: boolean, rend
     reason,
     forced,
     renderer,
-    software: renderer !== null && SOFTWARE_RENDERER.test(renderer),
+    software: isSoftwareRenderer(renderer),
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
   if (name === "wasm") {
@@ -88,7 +88,7 @@ export async function chooseBackend(forced: BackendName | null): Promise<Backend
       { name: "wasm", reason: "WebGL is unavailable in this browser" },
       { name: "cpu", reason: "" },
     ];
-  } else if (SOFTWARE_RENDERER.test(webgl.renderer ?? "")) {
+  } else if (isSoftwareRenderer(webgl.renderer)) {
     candidates = [
       { name: "wasm", reason: `WebGL is a software renderer (${shortRenderer(webgl.renderer)}), slower than WASM here` },
       { name: "webgl", reason: "" },
@@ -136,18 +136,4 @@ export function watchContextLoss(onLost: (info: BackendInfo) => void): void {
     },
     { once: true },
   );
-}
-
-function shortRenderer(renderer: string | null): string {
-  if (!renderer) return "unknown";
-  const match = renderer.match(/swiftshader|llvmpipe|softpipe/i);
-  return match ? (match[0].toLowerCase() === "swiftshader" ? "SwiftShader" : match[0]) : renderer.slice(0, 60);
-}
-
-export function badgeText(info: BackendInfo): string {
-  let detail = "";
-  if (info.name === "wasm") {
-    detail = ` · ${info.wasmSimd ? "SIMD" : "no SIMD"}, ${info.wasmThreads ?? 1} thread${info.wasmThreads === 1 ? "" : "s"}`;
-  }
-  return `${info.name.toUpperCase()}${detail} — ${info.reason}`;
 }

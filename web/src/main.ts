@@ -3,7 +3,8 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import "./styles.css";
-import { badgeText, chooseBackend, configureWasmThreads, isBackendName, watchContextLoss, type BackendInfo } from "./backend";
+import { chooseBackend, configureWasmThreads, isBackendName, watchContextLoss, type BackendInfo } from "./backend";
+import { badgeText } from "./renderer";
 import { fetchCatalogue, loadGraphModel, loadLayersModel, fetchModelJson } from "./models";
 import type { RouteEntry, StudioView } from "./studio";
 import { ROUTES, STUDIOS } from "./studios";
