@@ -152,9 +152,15 @@ const pageFiles = (outputs) => ["index.html", mainCss.slice(1), ...[...outputs].
 const base = sum(pageFiles(shell));
 console.log(`bytes per route (first visit: index.html + CSS + shell ${shell.size} JS files + the route's own):`);
 console.log(`  shell alone${" ".repeat(9)}${kb(base.raw).padStart(10)} raw ${kb(base.brotli).padStart(9)} brotli`);
-for (const chunk of routeChunks.sort()) {
+const routes = routeChunks.map((chunk) => ({ chunk, route: routeOf(metaOutputs[chunk].entryPoint) })).sort((a, b) => a.route.localeCompare(b.route));
+for (const { chunk, route } of routes) {
   const files = new Set([...shell, ...staticClosure(chunk)]);
   const total = sum(pageFiles(files));
   const own = files.size - shell.size;
-  console.log(`  #/${routeOf(metaOutputs[chunk].entryPoint).padEnd(8)} ${own} file${own === 1 ? " " : "s"}  ${kb(total.raw).padStart(10)} raw ${kb(total.brotli).padStart(9)} brotli`);
+  console.log(`  #/${route.padEnd(8)} ${own} file${own === 1 ? " " : "s"}  ${kb(total.raw).padStart(10)} raw ${kb(total.brotli).padStart(9)} brotli`);
+}
+console.log("  plus, on the WASM backend, one of (by SIMD and thread support):");
+for (const [name, file] of Object.entries(wasmFiles)) {
+  const size = sizes.get(file.slice(1));
+  console.log(`    ${name.padEnd(37)} ${kb(size.raw).padStart(9)} raw ${kb(size.brotli).padStart(9)} brotli`);
 }
