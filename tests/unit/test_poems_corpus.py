@@ -6,7 +6,10 @@ import unicodedata
 import pytest
 
 from tests.unit.poems_testdata import CYRILLIC_WORDS, decomposed, write_block_corpus, write_folder_corpus
-from training.text_corpus import CorpusError, encode, load_corpus, real_lines, split_blocks
+from training.kit.errors import UserError
+from training.poems import cli
+from training.poems.corpus import CorpusError, encode, read_text_corpus, real_lines, split_blocks, split_units
+from training.poems.run import reproduce_command
 
 
 def test_vocabulary_is_nfc_and_sorted(tmp_path):
@@ -17,7 +20,7 @@ def test_vocabulary_is_nfc_and_sorted(tmp_path):
     nfd.write_text(decomposed(text), encoding="utf-8")
     assert len(decomposed(text)) > len(text)  # the file really holds combining carons / acutes
 
-    a, b = load_corpus(nfc), load_corpus(nfd)
+    a, b = read_text_corpus(nfc), read_text_corpus(nfd)
     assert a.chars == b.chars
     assert a.train_text == b.train_text and a.val_text == b.val_text
     for ch in "čćšžđ":
@@ -30,7 +33,7 @@ def test_vocabulary_is_nfc_and_sorted(tmp_path):
 
 def test_cyrillic_vocabulary_and_counts(tmp_path):
     path = write_block_corpus(tmp_path / "ћирилица.txt", CYRILLIC_WORDS, blocks=40)
-    corpus = load_corpus(path)
+    corpus = read_text_corpus(path)
     text = path.read_text(encoding="utf-8")
     assert set(corpus.chars) == set(text)
     for ch in "ћђчжшЛМК":
@@ -44,7 +47,7 @@ def test_cyrillic_vocabulary_and_counts(tmp_path):
 def test_split_takes_whole_blocks(tmp_path):
     path = write_block_corpus(tmp_path / "p.txt", blocks=80)
     blocks = split_blocks(path.read_text(encoding="utf-8"))
-    corpus = load_corpus(path, val_fraction=0.2, seed=3)
+    corpus = read_text_corpus(path, val_fraction=0.2, seed=3)
     assert corpus.split_by == "blocks"
     assert corpus.val_units and set(corpus.val_units) <= set(blocks)
     train_blocks = split_blocks(corpus.train_text)
@@ -52,14 +55,14 @@ def test_split_takes_whole_blocks(tmp_path):
     frac = len(corpus.val_text) / (len(corpus.val_text) + len(corpus.train_text))
     assert 0.15 < frac < 0.3
     # deterministic for a seed, different for another
-    assert load_corpus(path, 0.2, seed=3).val_units == corpus.val_units
-    assert load_corpus(path, 0.2, seed=4).val_units != corpus.val_units
+    assert read_text_corpus(path, 0.2, seed=3).val_units == corpus.val_units
+    assert read_text_corpus(path, 0.2, seed=4).val_units != corpus.val_units
 
 
 def test_folder_split_takes_whole_files(tmp_path):
     folder = write_folder_corpus(tmp_path / "pjesme", files=12)
     (tmp_path / "pjesme" / ".hidden.txt").write_bytes(b"\x00\x01")  # hidden files are not read
-    corpus = load_corpus(folder, val_fraction=0.2)
+    corpus = read_text_corpus(folder, val_fraction=0.2)
     assert corpus.split_by == "files" and len(corpus.texts) == 12
     files = {p.read_text(encoding="utf-8").strip("\n") for p in folder.glob("*.txt")}
     assert set(corpus.val_units) <= files and len(corpus.val_units) >= 1
@@ -68,7 +71,7 @@ def test_folder_split_takes_whole_files(tmp_path):
 
 
 def test_real_lines_come_from_held_out_units(tmp_path):
-    corpus = load_corpus(write_block_corpus(tmp_path / "p.txt", blocks=80), val_fraction=0.25)
+    corpus = read_text_corpus(write_block_corpus(tmp_path / "p.txt", blocks=80), val_fraction=0.25)
     lines = real_lines(corpus.val_units, 20, 90, limit=50)
     assert lines
     assert all(20 <= len(line) <= 90 and line in corpus.val_text for line in lines)
@@ -86,7 +89,7 @@ def test_bad_files_are_named(tmp_path, content, message):
     write_folder_corpus(tmp_path / "pjesme", files=3)
     bad.write_bytes(content)
     with pytest.raises(CorpusError) as err:
-        load_corpus(tmp_path / "pjesme")
+        read_text_corpus(tmp_path / "pjesme")
     assert message in str(err.value)
     assert str(bad) in str(err.value)
 
@@ -97,45 +100,58 @@ def test_huge_vocabulary_is_refused(tmp_path):
     huge.write_text("\n\n".join("".join(chr(0x4E00 + i + j) for j in range(30)) for i in range(0, 600, 30)),
                     encoding="utf-8")
     with pytest.raises(CorpusError) as err:
-        load_corpus(tmp_path / "c")
+        read_text_corpus(tmp_path / "c")
     assert str(huge) in str(err.value) and "500" in str(err.value)
-    assert load_corpus(good).chars  # the other file alone is fine
+    assert read_text_corpus(good).chars  # the other file alone is fine
 
 
 def test_missing_and_empty_folder(tmp_path):
     with pytest.raises(CorpusError, match="not found"):
-        load_corpus(tmp_path / "nope")
+        read_text_corpus(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
     with pytest.raises(CorpusError, match="holds no files"):
-        load_corpus(tmp_path / "empty")
+        read_text_corpus(tmp_path / "empty")
 
 
 def test_cli_reports_bad_corpus_without_traceback(tmp_path, capsys):
-    from training import poems
-
     bad = tmp_path / "x.bin"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    rc = poems.main(["train", "--corpus", str(bad), "--name", "bad", "--runs-dir", str(tmp_path / "runs")])
+    rc = cli.main(["train", "--corpus", str(bad), "--name", "bad", "--runs-dir", str(tmp_path / "runs")])
     err = capsys.readouterr().err
     assert rc == 2 and str(bad) in err and "binary" in err and "Traceback" not in err
+    assert issubclass(CorpusError, UserError)
+
+
+def test_split_units_keeps_order_and_one_training_unit():
+    units = [f"unit {i} " * (i + 1) for i in range(10)]
+    train, val = split_units(units, 0.3, seed=1)
+    assert sorted(train + val) == sorted(units) and train and val
+    assert train == [u for u in units if u in train] and val == [u for u in units if u in val]
+    assert split_units(units, 0.99, seed=1)[0]  # at least one unit stays for training
+    assert split_units(units, 0.0, seed=1) == (units, [])
 
 
 def test_card_command_reproduces_the_run():
     import shlex
     import subprocess
 
-    from training import poems
+    from training.kit import command
 
-    argv = ["train", "--corpus", "pjesme/", "--name", "x", "--epochs=60", "--max-minutes", "30", "--resume",
+    argv = ["--corpus", "pjesme/", "--name", "x", "--epochs=60", "--max-minutes", "30", "--resume",
             "--sample-seed", "JULIET:\n", "--corpus-name", "It's a corpus", "--force"]
-    config = {"argv": poems._clean_argv(argv), "command": poems._command_line(argv)}
+    config = {"argv": command.clean_argv(argv), "command": command.reproduce("poems", "train", argv)}
     assert "\n" not in config["command"] and "--resume" not in config["command"]
-    cmd = poems.reproduce_command(config, 7)
+    cmd = reproduce_command(config, 7, "poems")
     assert cmd.startswith("python -m training poems train ") and "--max-minutes" not in cmd
     words = subprocess.run(["bash", "-c", 'printf "%s\\0" ' + cmd.split(" ", 4)[4]], capture_output=True,
                            text=True, check=True).stdout.split("\0")[:-1]
     assert words == ["train", "--corpus", "pjesme/", "--name", "x", "--epochs", "7", "--sample-seed", "JULIET:\n",
                      "--corpus-name", "It's a corpus"]
+    # the studio is a parameter: a music run reproduces as a music command
+    assert reproduce_command(config, 7, "music").startswith("python -m training music train --corpus pjesme/ ")
     # runs recorded before argv was kept: the command string is parsed
     old = {"command": "python -m training poems train --corpus a.txt --epochs 60 --sample-seed " + shlex.quote("A:\n")}
-    assert poems.reproduce_command(old, 2) == "python -m training poems train --corpus a.txt --epochs 2 --sample-seed $'A:\\n'"
+    assert reproduce_command(old, 2, "poems") == "python -m training poems train --corpus a.txt --epochs 2 --sample-seed $'A:\\n'"
+    # an exported model's command (a chain, or a fine-tuning source) is kept as it is
+    chain = {"command": "python -m training poems train --corpus a --epochs 3 && python -m training poems train --corpus b"}
+    assert reproduce_command(chain, 9, "poems") == chain["command"]

@@ -10,14 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
-from training import poems  # noqa: E402  (before tensorflowjs: it sets TFDF_DISABLE_WELCOME_MESSAGE)
-
-pytest.importorskip("tensorflowjs")
-
-from tests.unit.poems_testdata import CYRILLIC_WORDS, LATIN_WORDS, write_block_corpus, write_folder_corpus  # noqa: E402
-from training.kit.export import sha256_file, validate_card  # noqa: E402
-from training.text_corpus import load_corpus  # noqa: E402
+from tests.unit.poems_testdata import CYRILLIC_WORDS, LATIN_WORDS, write_block_corpus, write_folder_corpus
+from training.kit.export import sha256_file, validate_card
+from training.poems import cli
+from training.poems.corpus import read_text_corpus, windows_per_epoch
+from training.poems.model import build_model, extend_vocab_weights, load_weights_npz, set_weights_by_layer
+from training.poems.sample import softmax
 
 pytestmark = pytest.mark.train
 REPO = Path(__file__).resolve().parents[2]
@@ -26,7 +24,7 @@ TINY = ["--layers", "2", "--units", "24", "--embed", "8", "--batch", "8", "--seq
 
 
 def train(runs: Path, corpus: Path, name: str, *extra: str) -> int:
-    return poems.main(["train", "--corpus", str(corpus), "--name", name, "--runs-dir", str(runs), *TINY, *extra])
+    return cli.main(["train", "--corpus", str(corpus), "--name", name, "--runs-dir", str(runs), *TINY, *extra])
 
 
 def npz(path: Path) -> dict[str, np.ndarray]:
@@ -48,7 +46,7 @@ def work(tmp_path_factory):
 @pytest.fixture(scope="module")
 def latin_export(work):
     out = work["root"] / "exported" / "latin"
-    assert poems.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out),
+    assert cli.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out),
                        "--float16-tolerance", "1", "--probe-chars", "40"]) == 0
     return out
 
@@ -79,7 +77,7 @@ def test_refuses_to_overwrite_a_run_without_resume(work, capsys):
 def test_killed_run_resumes_exactly(work):
     """Kill (simulated) inside epoch 2 after a mid-epoch checkpoint; the resumed run ends with the same weights."""
     args = ("--epochs", "3", "--dropout", "0.1", "--snapshots", "1,3", "--checkpoint-steps", "5")
-    n_batches = len(poems.epoch_windows(np.arange(len(load_corpus(work["latin"]).train_text)), 32, 0, 0)[0]) // 8
+    n_batches = windows_per_epoch(len(read_text_corpus(work["latin"]).train_text), 32) // 8
     halt = n_batches + 7  # epoch 2, two steps after the checkpoint at step 5 of the epoch
     assert train(work["runs"], work["latin"], "killed", *args, "--halt-after-steps", str(halt)) == 3
     run = work["runs"] / "poems" / "killed"
@@ -128,7 +126,7 @@ def _step_probs(model, ids):
     out = None
     for i in ids:
         out = model(np.array([[i]], np.int32), training=False).numpy()[0]
-    return poems.softmax(out)
+    return softmax(out)
 
 
 def _check_export(out: Path, run: Path, float16: bool):
@@ -159,13 +157,13 @@ def _check_export(out: Path, run: Path, float16: bool):
     # the stateful one-step copy, fed one character at a time, gives the training model's last-step distribution
     step = tfjs.converters.load_keras_model(str(out / "model.json"))
     assert step.output_shape == (1, len(vocab["chars"]))
-    weights = poems.load_weights_npz(run / "best.weights.npz")
-    trainer = poems.build_model(len(vocab["chars"]), config["layers"], config["units"], config["embed"])
-    poems.set_weights_by_layer(trainer, weights)
+    weights = load_weights_npz(run / "best.weights.npz")
+    trainer = build_model(len(vocab["chars"]), config["layers"], config["units"], config["embed"])
+    set_weights_by_layer(trainer, weights)
     ref = json.loads((out / "reference.json").read_text(encoding="utf-8"))
     ids = [vocab["chars"].index(c) for c in ref["primer"]]
     assert ids == ref["primer_ids"]
-    train_last = poems.softmax(trainer(np.array([ids], np.int32), training=False).numpy()[0, -1])
+    train_last = softmax(trainer(np.array([ids], np.int32), training=False).numpy()[0, -1])
     got = _step_probs(step, ids)
     tol = 1e-5 + (card["metrics"]["float16_max_prob_diff"] * 2 if float16 else 0)
     assert np.abs(got - train_last).max() <= tol
@@ -176,7 +174,7 @@ def _check_export(out: Path, run: Path, float16: bool):
     assert np.abs(_step_probs(step, ids) - got).max() < 1e-6
 
     lines = json.loads((out / "real_lines.json").read_text(encoding="utf-8"))["lines"]
-    corpus = load_corpus(config["corpus"], config["val_fraction"], config["seed"])
+    corpus = read_text_corpus(config["corpus"], config["val_fraction"], config["seed"])
     assert lines and all(line in corpus.val_text for line in lines)
     return card
 
@@ -199,7 +197,7 @@ def test_export_round_trip_float16_with_snapshots(work, latin_export):
 def test_export_cyrillic_float32_and_sampler(work, cyr_run, capsys):
     runs = work["runs"]
     out = work["root"] / "exported" / "cyr"
-    assert poems.main(["export", "--name", "cyr", "--runs-dir", str(runs), "--out", str(out), "--no-float16",
+    assert cli.main(["export", "--name", "cyr", "--runs-dir", str(runs), "--out", str(out), "--no-float16",
                        "--probe-chars", "40"]) == 0
     card = _check_export(out, runs / "poems" / "cyr", float16=False)
     assert any("\u0400" <= c <= "\u04ff" for c in card["extras"]["default_seed"])
@@ -208,7 +206,7 @@ def test_export_cyrillic_float32_and_sampler(work, cyr_run, capsys):
     chars = set(json.loads((out / "vocab.json").read_text(encoding="utf-8"))["chars"])
     outputs = []
     for model in (str(out), str(runs / "poems" / "cyr")):
-        assert poems.main(["sample", "--model", model, "--seed", "Марко QZ", "--length", "30", "--rng-seed", "7",
+        assert cli.main(["sample", "--model", model, "--seed", "Марко QZ", "--length", "30", "--rng-seed", "7",
                            "--top-p", "0.9"]) == 0
         cap = capsys.readouterr()
         assert "Q" in cap.err and "Z" in cap.err  # unknown seed characters are reported, not a crash
@@ -222,7 +220,7 @@ def test_export_cyrillic_float32_and_sampler(work, cyr_run, capsys):
 def test_failed_export_keeps_previous_model(work, latin_export, capsys):
     out = latin_export
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    rc = poems.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out),
+    rc = cli.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out),
                      "--no-float16", "--max-mb", "0.001", "--probe-chars", "20"])
     assert rc == 2 and "--max-mb" in capsys.readouterr().err
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -236,7 +234,7 @@ def test_extend_vocab_copies_known_rows():
     w = {"embed": [rng.normal(size=(3, 4)).astype("float32")],
          "logits": [rng.normal(size=(5, 3)).astype("float32"), rng.normal(size=3).astype("float32")],
          "lstm1": [np.ones((4, 20), "float32")]}
-    new = poems.extend_vocab_weights(w, old, old + ["č", "ж"])
+    new = extend_vocab_weights(w, old, old + ["č", "ж"])
     assert new["embed"][0].shape == (5, 4) and new["logits"][0].shape == (5, 5) and new["logits"][1].shape == (5,)
     np.testing.assert_array_equal(new["embed"][0][:3], w["embed"][0])
     np.testing.assert_array_equal(new["logits"][0][:, :3], w["logits"][0])
@@ -261,7 +259,7 @@ def test_fine_tune_extends_vocabulary_and_helps(work):
     scratch = json.loads((runs / "poems" / "scratch" / "state.json").read_text())["best_val_bpc"]
     assert ft < scratch - 0.1
     out = root / "exported" / "ft"
-    assert poems.main(["export", "--name", "ft", "--runs-dir", str(runs), "--out", str(out),
+    assert cli.main(["export", "--name", "ft", "--runs-dir", str(runs), "--out", str(out),
                        "--probe-chars", "20"]) == 0
     card = json.loads((out / "card.json").read_text(encoding="utf-8"))
     command = card["training"]["command"]
@@ -272,12 +270,10 @@ def test_fine_tune_extends_vocabulary_and_helps(work):
 
 MIRRORED = """
 import sys
-import training
-import tensorflow as tf
-cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from training import poems
-sys.exit(poems.main(sys.argv[1:]))
+from training.kit.machine import logical_cpus
+logical_cpus(2)
+from training.poems import cli
+sys.exit(cli.main(sys.argv[1:]))
 """
 
 
@@ -292,3 +288,36 @@ def test_mirrored_strategy_on_two_logical_cpus(work):
     state = json.loads((work["runs"] / "poems" / "mirrored" / "state.json").read_text())
     vocab = len(json.loads((work["runs"] / "poems" / "mirrored" / "config.json").read_text())["chars"])
     assert state["epoch"] == 1 and state["best_val_bpc"] < np.log2(vocab) - 0.5  # better than guessing uniformly
+
+
+class TuneCorpus:
+    """A reader of another studio: the poems text reader with its own unit name, lines and extras."""
+
+    @staticmethod
+    def read(path, **options):
+        corpus = read_text_corpus(path, **options)
+        corpus.split_by = "tunes"
+        corpus.real_lines = lambda limit=300, seed=0, min_len=25, max_len=90: ["X:1 a real tune line"][:limit]
+        corpus.extras = lambda: {"notation": "abc"}
+        return corpus
+
+
+def test_another_studio_reuses_the_trainer(work):
+    """The studio name and the reader are parameters: runs/<studio>/, exported card studio, reader's lines."""
+    from training.kit import cli as kit_cli
+
+    commands = cli.commands("music", TuneCorpus.read)
+    runs = work["runs"]
+    assert kit_cli.main("music", "tunes", commands, ["train", "--corpus", str(work["latin"]), "--name", "tunes",
+                                                     "--runs-dir", str(runs), *TINY, "--epochs", "1"]) == 0
+    run = runs / "music" / "tunes"
+    assert json.loads((run / "config.json").read_text())["split_by"] == "tunes"
+    out = work["root"] / "exported" / "music" / "tunes"
+    assert kit_cli.main("music", "tunes", commands, ["export", "--name", "tunes", "--runs-dir", str(runs), "--out",
+                                                     str(out), "--probe-chars", "20", "--primer", "Marko"]) == 0
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    validate_card(card)
+    assert card["studio"] == "music" and card["extras"]["notation"] == "abc"
+    assert card["training"]["command"].startswith("python -m training music train ")
+    assert "whole tunes" in card["metrics_method"]["val_bits_per_char"]
+    assert json.loads((out / "real_lines.json").read_text())["lines"] == ["X:1 a real tune line"]

@@ -15,4 +15,4 @@ $PY -m training poems export --name serbian-ballads --threads 2 \
  --dataset "Heroic Ballads of Servia, translated by George Rapall Noyes and Leonard Bacon (Boston, 1913): all 37 ballads, 212,087 characters, from the sacred-texts.com transcription; 6 whole ballads held out for validation" \
  --dataset-licence "Public domain (published 1913 in the USA; the translators died in 1952 and 1954)" \
  --credits "Translation: George Rapall Noyes and Leonard Bacon, Heroic Ballads of Servia (1913), public domain; transcription: sacred-texts.com." \
- --hardware "x86_64 CPU, 2 cores shared with other training jobs, no GPU" --default-seed $'Prince Marko rode across the plain of Kósovo,\n'
+ --hardware-note "2 cores shared with other training jobs" --default-seed $'Prince Marko rode across the plain of Kósovo,\n'

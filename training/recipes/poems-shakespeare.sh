@@ -16,4 +16,4 @@ $PY -m training poems export --name shakespeare --threads 2 --snapshots 1,5,10 \
  --dataset "Tiny Shakespeare: Shakespeare's plays as collected in karpathy/char-rnn data/tinyshakespeare/input.txt (1,115,394 characters, 40,000 lines); 10% of the speeches (blank-line separated blocks) held out for validation" \
  --dataset-licence "Public domain (Shakespeare's plays); the file is distributed in karpathy/char-rnn (MIT)" \
  --credits "Text: William Shakespeare (public domain), from Andrej Karpathy's char-rnn 'tiny shakespeare' file." \
- --hardware "x86_64 CPU, 2 cores shared with other training jobs, no GPU" --default-seed $'ROMEO:\n'
+ --hardware-note "2 cores shared with other training jobs" --default-seed $'ROMEO:\n'
