@@ -12,4 +12,5 @@
 | `export` | tensorflowjs conversion, checksums, atomic export |
 | `cli` | the shared flags and the one dispatch style of `python -m training <studio> <command>` |
 | `swd` | sliced Wasserstein distance on Laplacian-pyramid patches (latent and backgrounds studios) |
+| `batchnorm` | BatchNorm statistics of a network that never trains (an EMA generator): one fixed batch, momentum 0 |
 """

@@ -101,3 +101,14 @@ def read_config(run: Path) -> dict:
 
 def write_config(run: Path, config: dict) -> None:
     write_json(Path(run) / CONFIG, config)
+
+
+def checkpointed_run(studio: str, name: str, root: str | os.PathLike | None = None,
+                     how: str = "train it first") -> tuple[Path, dict, RunState]:
+    """(folder, config, state) of a run that has saved a checkpoint (`state["checkpoint"]`, its
+    path inside the folder), or a UserError that ends with `how` to get one."""
+    run = existing_run(studio, name, root)
+    state = RunState(run)
+    if not state.get("checkpoint"):
+        raise UserError(f"run {name!r} has no checkpoint yet ({how})")
+    return run, read_config(run), state
