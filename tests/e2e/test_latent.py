@@ -22,7 +22,7 @@ def latent_card(live_server):
     if not cards:
         pytest.fail(
             f"No latent/{MODEL} model in the catalogue (invalid: {catalogue['invalid']}). Train and export it with "
-            "`python -m training gan train …`, `… directions`, `… export --name emoji` and commit exported_models/latent/emoji."
+            "`python -m training latent train …`, `… directions`, `… export --name emoji` and commit exported_models/latent/emoji."
         )
     return cards[0]
 

@@ -1,9 +1,9 @@
-"""Image preparation for the Latent studio: compositing, resizing, bad files, subsets."""
+"""Image preparation of the Latent studio: compositing, resizing, bad files, subsets."""
 import numpy as np
 import pytest
 from PIL import Image
 
-from training.images import (
+from training.latent.images import (
     ImageSetError,
     composite,
     has_skin_tone,

@@ -1,10 +1,11 @@
-"""Image sets for the Latent studio: load, check and prepare training images.
+"""Image sets of the Latent studio: load, check and prepare training images.
 
 A set is either a folder of image files or an `.npz` file with an `images` array
 (N, H, W, 3|4, uint8) and optional `names` / `is_flag` arrays. Every image is
 composited onto a background (RGBA -> RGB), scaled so that its shorter side equals
 `size`, and centre-cropped to `size` x `size`. Files that cannot be read, or that
-are smaller than `min_side`, are reported and skipped; an empty result is an error.
+are smaller than `min_side`, are reported and skipped; an empty result is an
+`ImageSetError` (a `UserError`: one line, exit status 2).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from training.kit.errors import UserError
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 BACKGROUNDS = ("white", "black", "gray", "random")
 SUBSETS = ("all", "no-flags", "no-skin-tones")
@@ -21,7 +24,7 @@ SKIN_TONES = ("1f3fb", "1f3fc", "1f3fd", "1f3fe", "1f3ff")
 _FIXED_BACKGROUNDS = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}
 
 
-class ImageSetError(ValueError):
+class ImageSetError(UserError):
     """The image set is unusable (missing, or no usable image in it)."""
 
 

@@ -1,18 +1,27 @@
-"""GAN training on a tiny synthetic set: steps, exact resume, budget, directions, export round trip."""
+"""GAN training on a tiny synthetic set: steps, exact resume, budget, directions, export round trip,
+MirroredStrategy over two logical CPUs."""
 import hashlib
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import tensorflow as tf
+import tf_keras as keras
 
-tf = pytest.importorskip("tensorflow")
+from training.kit.export import validate_card
+from training.latent import cli
+from training.latent import models as gm
+from training.latent.export import FLOAT16_MAX_ABS_DIFF
+from training.latent.models import Run
 
-import tf_keras as keras  # noqa: E402
-
-from training import gan  # noqa: E402
-from training import gan_models as gm  # noqa: E402
-from training.kit.export import validate_card  # noqa: E402
-
+pytestmark = pytest.mark.train
+REPO = Path(__file__).resolve().parents[2]
+# No --deterministic: these tiny CPU runs resume bit-exactly without op determinism (checked in
+# fresh processes with 1, 2 and 8 threads), and the switch would stay on for the whole pytest process.
 TINY = ["--size", "32", "--latent-dim", "16", "--batch", "4", "--g-width", "32", "--d-width", "8",
         "--swd-every", "1", "--threads", "1", "--verbose", "0"]
 
@@ -36,7 +45,7 @@ def work(tmp_path_factory):
     root = tmp_path_factory.mktemp("gan")
     data = _tiny_npz(root / "tiny.npz")
     runs = root / "runs"
-    assert gan.main(["train", "--images", str(data), "--name", "full", "--epochs", "2", "--runs-dir", str(runs), *TINY]) == 0
+    assert cli.main(["train", "--images", str(data), "--name", "full", "--epochs", "2", "--runs-dir", str(runs), *TINY]) == 0
     return {"root": root, "data": data, "runs": runs}
 
 
@@ -44,7 +53,7 @@ def _weights(name, runs):
     run = runs / "latent" / name
     cfg = json.loads((run / "config.json").read_text())
     state = json.loads((run / "state.json").read_text())
-    model = gan.Run(cfg)
+    model = Run(cfg)
     model.restore(str(run / state["checkpoint"]))
     return model, state
 
@@ -52,7 +61,7 @@ def _weights(name, runs):
 def test_training_steps_change_weights_and_write_progress(work):
     run = work["runs"] / "latent" / "full"
     cfg = json.loads((run / "config.json").read_text())
-    fresh = gan.Run(cfg)  # same seed: the initial weights of the run
+    fresh = Run(cfg)  # same seed: the initial weights of the run
     trained, state = _weights("full", work["runs"])
     assert state["epoch"] == 2
     for a, b in ((fresh.generator, trained.generator), (fresh.discriminator, trained.discriminator),
@@ -70,13 +79,14 @@ def test_training_steps_change_weights_and_write_progress(work):
 
 def test_budget_stop_then_resume_equals_uninterrupted_run(work, capsys):
     args = ["train", "--images", str(work["data"]), "--name", "parts", "--epochs", "2", "--runs-dir", str(work["runs"]), *TINY]
-    assert gan.main([*args, "--max-minutes", "0.00001"]) == 0
+    assert cli.main([*args, "--max-minutes", "0.00001"]) == 0
     assert "time budget" in capsys.readouterr().out
     _, half = _weights("parts", work["runs"])
     assert half["epoch"] == 1
-    with pytest.raises(SystemExit, match="--resume"):
-        gan.main(args)
-    assert gan.main(["train", "--name", "parts", "--resume", "--runs-dir", str(work["runs"]), "--threads", "1", "--verbose", "0"]) == 0
+    capsys.readouterr()
+    assert cli.main(args) == 2  # the run exists: a one-line error, not a traceback
+    assert "--resume" in capsys.readouterr().err
+    assert cli.main(["train", "--name", "parts", "--resume", "--runs-dir", str(work["runs"]), "--threads", "1", "--verbose", "0"]) == 0
     resumed, state = _weights("parts", work["runs"])
     full, _ = _weights("full", work["runs"])
     assert state["epoch"] == 2 and state["sessions"] == 2
@@ -91,9 +101,9 @@ def test_budget_stop_then_resume_equals_uninterrupted_run(work, capsys):
 
 def test_cli_reports_an_empty_image_set(tmp_path, capsys):
     (tmp_path / "broken.png").write_bytes(b"not a png")
-    code = gan.main(["train", "--images", str(tmp_path), "--name", "empty", "--runs-dir", str(tmp_path / "runs"), *TINY])
+    code = cli.main(["train", "--images", str(tmp_path), "--name", "empty", "--runs-dir", str(tmp_path / "runs"), *TINY])
     err = capsys.readouterr()
-    assert code == 1 and "no usable images" in err.err and "broken.png" in err.out
+    assert code == 2 and "no usable images" in err.err and "broken.png" in err.out
 
 
 def test_diffaugment_and_spectral_norm():
@@ -136,10 +146,10 @@ def test_generator_contract(upsample, conv):
 @pytest.fixture(scope="module")
 def exported(work):
     runs = str(work["runs"])
-    assert gan.main(["directions", "--name", "full", "--samples", "300", "--count", "8", "--runs-dir", runs,
+    assert cli.main(["directions", "--name", "full", "--samples", "300", "--count", "8", "--runs-dir", runs,
                      "--labels", "PC1=size,PC2=colour"]) == 0
     out = work["root"] / "exported" / "full"
-    assert gan.main(["export", "--name", "full", "--out", str(out), "--runs-dir", runs]) == 0
+    assert cli.main(["export", "--name", "full", "--out", str(out), "--runs-dir", runs]) == 0
     return out
 
 
@@ -174,7 +184,12 @@ def test_export_round_trip(work, exported):
     m = card["metrics"]
     assert m["swd_x1e3"] > 0 and m["swd_real_floor_x1e3"] > 0 and len(m["swd_per_level"]) == 2
     assert card["training"]["epochs"] == 2 and "--epochs 2" in card["training"]["command"]
-    assert card["weights_dtype"] == ("float16" if m["float16_max_abs_diff"] <= gan.FLOAT16_MAX_ABS_DIFF else "float32")
+    assert set(card["metrics_method"]) == set(m) and all(card["metrics_method"].values())
+    train_cmd, directions_cmd, export_cmd = card["training"]["command"].split(" && ")
+    assert train_cmd.startswith("python -m training latent train --images ") and "--verbose" not in train_cmd
+    assert directions_cmd.startswith("python -m training latent directions --name full --samples 300 --count 8")
+    assert export_cmd == "python -m training latent export --name full"
+    assert card["weights_dtype"] == ("float16" if m["float16_max_abs_diff"] <= FLOAT16_MAX_ABS_DIFF else "float32")
 
     reloaded = tfjs.converters.load_keras_model(str(exported / "model.json"))
     ref = json.loads((exported / "reference.json").read_text())
@@ -187,3 +202,50 @@ def test_export_round_trip(work, exported):
     direct = ema(z, training=False).numpy()
     assert np.abs(direct - out).max() <= m["float16_max_abs_diff"] + 1e-5
     assert isinstance(reloaded, keras.Model)
+
+
+def test_user_errors_are_one_line_with_status_2(work, tmp_path, capsys):
+    runs = str(work["runs"])
+    cases = [
+        (["export", "--name", "nothing", "--runs-dir", runs], "no latent training run 'nothing'"),
+        (["directions", "--name", "full", "--labels", "PC99=x", "--runs-dir", runs], "bad --labels entry"),
+        (["train", "--name", "nothing", "--resume", "--runs-dir", runs], "nothing to resume"),
+        (["train", "--name", "new", "--runs-dir", runs], "needs --images"),
+        (["train", "--images", str(work["data"]), "--name", "zoom", "--diffaugment", "zoom", "--runs-dir", runs],
+         "--diffaugment 'zoom'"),
+        (["train", "--images", str(work["data"]), "--name", "Bad Name", "--runs-dir", runs], "--name 'Bad Name'"),
+    ]
+    for argv, message in cases:
+        assert cli.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, (argv, err)
+
+
+MIRRORED = """
+import sys
+from training.kit.machine import logical_cpus
+logical_cpus(2)
+from training.latent import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_mirrored_strategy_on_two_logical_cpus(work):
+    """A fresh process with two logical CPU devices trains one epoch under MirroredStrategy; the
+    checkpoint restores without a strategy (as directions and export do)."""
+    args = ["train", "--images", str(work["data"]), "--name", "mirrored", "--epochs", "1", "--runs-dir", str(work["runs"]),
+            *TINY, "--strategy", "mirrored"]
+    proc = subprocess.run([sys.executable, "-c", MIRRORED, *args], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "strategy mirrored (2 replica(s))" in proc.stdout
+    trained, state = _weights("mirrored", work["runs"])
+    assert state["epoch"] == 1
+    assert int(trained.gan.g_optimizer.iterations.numpy()) == 12 // 4  # the global batch of 4 is split over 2 replicas
+    fresh = Run(json.loads((work["runs"] / "latent" / "mirrored" / "config.json").read_text()))
+    for a, b in ((fresh.generator, trained.generator), (fresh.ema_generator, trained.ema_generator)):
+        changed = [not np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights())]
+        assert sum(changed) >= len(changed) // 2
+    assert all(np.isfinite(w).all() for w in trained.ema_generator.get_weights())
+    row = (work["runs"] / "latent" / "mirrored" / "log.csv").read_text().splitlines()[1].split(",")
+    assert all(np.isfinite(float(v)) for v in row[:6])  # losses and SWD

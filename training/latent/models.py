@@ -1,4 +1,4 @@
-"""Networks, augmentation and the GAN training step of the Latent studio.
+"""Networks, augmentation, the GAN training step and the networks of a run (Latent studio).
 
 * Generator: Dense -> Reshape -> [upsample x2 + BatchNorm + ReLU] x k -> Conv2D tanh, where
   the upsampling is nearest-neighbour UpSampling2D + 3x3 Conv2D (default) or a 4x4 stride-2
@@ -12,13 +12,28 @@
 * `GAN.train_step`: hinge loss, one generator forward per step, EMA of the
   generator's weights. All randomness comes from one `tf.random.Generator`, whose
   state is checkpointed, so a resumed run continues exactly.
+* `Run`: the networks of a run rebuilt from its config.json, with their checkpoint;
+  `load_run(args)` restores the last one (for directions, export and sample).
+
+Under tf.distribute (`--strategy mirrored|multiworker`) the networks and the GAN are built
+in the strategy's scope: each replica's losses are divided by the number of replicas (the
+optimisers sum the replicas' gradients), the EMA is updated once per variable in cross-replica
+context, and the random generator gives each replica a stream of its own. BatchNorm in the
+generator uses each replica's own batch statistics.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from training.kit.batchnorm import recalibrate
+from training.kit.machine import set_threads
+from training.kit.runs import RunState, checkpointed_run
+
+STUDIO = "latent"
 AUGMENTATIONS = ("color", "translation", "cutout")
 
 
@@ -64,8 +79,10 @@ class _SpectralNorm:
 
     def _build_u(self):
         out = self.kernel.shape[-1]
+        # every replica computes the same u from the same kernel: keep the first replica's
         self.sn_u = self.add_weight(
-            name="sn_u", shape=(1, out), initializer=keras.initializers.RandomNormal(0.0, 1.0), trainable=False
+            name="sn_u", shape=(1, out), initializer=keras.initializers.RandomNormal(0.0, 1.0), trainable=False,
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
         )
 
     def normalised_kernel(self, training):
@@ -202,6 +219,7 @@ class GAN(keras.Model):
         real = tf.cast(batch, tf.float32) / 127.5 - 1.0
         n = tf.shape(real)[0]
         z = self.rng.normal((n, self.latent_dim))
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             fake = self.generator(z, training=True)
             both = diff_augment(tf.concat([real, fake], axis=0), self.rng, self.policy)
@@ -209,8 +227,10 @@ class GAN(keras.Model):
             real_logit, fake_logit = logits[:n], logits[n:]
             d_loss = tf.reduce_mean(tf.nn.relu(1.0 - real_logit)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logit))
             g_loss = -tf.reduce_mean(fake_logit)
-        d_grads = d_tape.gradient(d_loss, self.discriminator.trainable_variables)
-        g_grads = g_tape.gradient(g_loss, self.generator.trainable_variables)
+            # the optimisers sum the replicas' gradients: scale so that they average them
+            d_scaled, g_scaled = (d_loss, g_loss) if replicas == 1 else (d_loss / replicas, g_loss / replicas)
+        d_grads = d_tape.gradient(d_scaled, self.discriminator.trainable_variables)
+        g_grads = g_tape.gradient(g_scaled, self.generator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(d_grads, self.discriminator.trainable_variables))
         self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_variables))
         decay = tf.constant(self.ema_decay, tf.float32)
@@ -218,33 +238,71 @@ class GAN(keras.Model):
             step = tf.cast(self.g_optimizer.iterations, tf.float32)  # already counts this step
             warm = tf.minimum(decay, step / (9.0 + step))
             decay = tf.where(step > float(self.ema_warmup_from), warm, decay)
-        for ema_w, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
-            ema_w.assign(decay * ema_w + (1.0 - decay) * w)
+        tf.distribute.get_replica_context().merge_call(self._update_ema, args=(decay,))
         for key, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", real_logit), ("d_fake", fake_logit)):
             self.trackers[key].update_state(tf.reduce_mean(value))
         return {k: t.result() for k, t in self.trackers.items()}
 
+    def _update_ema(self, strategy, decay):
+        """EMA of the generator's weights, in cross-replica context (once per mirrored variable)."""
+        for ema_w, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+            strategy.extended.update(ema_w, _blend, args=(w, decay))
+
+
+def _blend(ema_w, w, decay):
+    return ema_w.assign(decay * ema_w + (1.0 - decay) * w)
+
 
 def recalibrate_batchnorm(model: keras.Model, latent_dim: int, count: int = 512, seed: int = 0) -> None:
-    """Set every BatchNorm's moving statistics to the batch statistics of `count` fixed latents.
-
-    The EMA generator never runs in training mode, so its moving statistics would
-    be stale; one large batch in training mode with momentum 0 fixes them
-    deterministically (same latents every time).
-    """
-    bns = [l for l in model.layers if isinstance(l, keras.layers.BatchNormalization)]
-    z = tf.random.stateless_normal((count, latent_dim), seed=(seed, 7919))
-    saved = [bn.momentum for bn in bns]
-    try:
-        for bn in bns:
-            bn.momentum = 0.0
-        model(z, training=True)
-    finally:
-        for bn, m in zip(bns, saved):
-            bn.momentum = m
+    """BatchNorm statistics of the EMA generator (which never runs in training mode) from one
+    batch of `count` fixed latents (training.kit.batchnorm.recalibrate)."""
+    recalibrate(model, tf.random.stateless_normal((count, latent_dim), seed=(seed, 7919)))
 
 
 def generate(model: keras.Model, z: np.ndarray, batch: int = 256) -> np.ndarray:
     """EMA generator inference in batches -> float32 [-1, 1]."""
     outs = [model(tf.constant(z[i:i + batch], tf.float32), training=False).numpy() for i in range(0, len(z), batch)]
     return np.concatenate(outs, axis=0)
+
+
+class Run:
+    """The networks of a run, rebuilt from its config (in `strategy`'s scope), with a checkpoint
+    that holds G, D, the EMA generator, both optimisers and the random generator."""
+
+    def __init__(self, cfg: dict, strategy=None):
+        self.cfg = cfg
+        strategy = strategy or tf.distribute.get_strategy()
+        keras.utils.set_random_seed(cfg["seed"])  # deterministic initial weights: reproducible from scratch
+        upsample = cfg.get("g_upsample", "transpose")  # runs made before the option used transposed convs
+        with strategy.scope():
+            self.generator = build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], upsample=upsample)
+            self.ema_generator = build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], name="ema_generator",
+                                                 upsample=upsample)
+            self.ema_generator.set_weights(self.generator.get_weights())
+            self.discriminator = build_discriminator(cfg["size"], cfg["d_width"])
+            self.gan = GAN(self.generator, self.discriminator, self.ema_generator, cfg["latent_dim"],
+                           parse_policy(cfg["diffaugment"]), cfg["ema"], cfg["seed"],
+                           ema_warmup_from=cfg.get("ema_warmup_from", -1))
+            self.gan.compile(keras.optimizers.Adam(cfg["lr"], beta_1=0.0, beta_2=0.99),
+                             keras.optimizers.Adam(cfg["lr"], beta_1=0.0, beta_2=0.99))
+            self.checkpoint = tf.train.Checkpoint(
+                generator=self.generator, discriminator=self.discriminator, ema_generator=self.ema_generator,
+                g_optimizer=self.gan.g_optimizer, d_optimizer=self.gan.d_optimizer, rng=self.gan.rng)
+
+    def restore(self, path: str) -> None:
+        self.checkpoint.read(path).assert_consumed()
+
+    def ema_ready(self) -> keras.Model:
+        """The EMA generator with its BatchNorm statistics recalibrated: what samples and exports use."""
+        recalibrate_batchnorm(self.ema_generator, self.cfg["latent_dim"], seed=self.cfg["seed"])
+        return self.ema_generator
+
+
+def load_run(args) -> tuple[Path, dict, RunState, Run]:
+    """Thread set-up, then the run `args.name` restored from its last checkpoint (directions,
+    export and sample start here)."""
+    set_threads(args.threads, args.deterministic)
+    run, cfg, state = checkpointed_run(STUDIO, args.name, args.runs_dir, "train at least one epoch")
+    model = Run(cfg)
+    model.restore(str(run / state["checkpoint"]))
+    return run, cfg, state, model

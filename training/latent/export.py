@@ -1,0 +1,185 @@
+"""Export of the Latent studio: the EMA generator as a tensorflowjs layers model for the browser.
+
+The folder holds model.json + weights, directions.json (GANSpace), reference.json (two latents
+and the Keras output of the shipped weights, the browser's parity fixture) and card.json. The
+weights ship as float16 when that moves no output pixel by more than FLOAT16_MAX_ABS_DIFF on
+64 fixed latents, else float32. The card's SWD is measured on the shipped weights.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from training.kit.card import build_card
+from training.kit.command import SESSION_FLAGS, chain, clean_argv, reproduce
+from training.kit.errors import UserError
+from training.kit.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_layers
+from training.kit.files import read_json, write_json
+from training.kit.quantise import choose_dtype, rounded_clone
+from training.latent.images import load_image_set
+from training.latent.models import STUDIO, generate, load_run
+from training.latent.sample import SwdReference, fixed_latents
+from training.latent.train import TRAIN_KEYS
+
+CREDITS_NOTO = "Noto Emoji, Copyright 2013 Google LLC (Apache-2.0 / SIL OFL 1.1)"
+FLOAT16_MAX_ABS_DIFF = 0.02  # ~2.5 grey levels of 255: invisible, so ship float16 below this
+EXPORT_ONLY_FLAGS = {**SESSION_FLAGS, "--out": 1}  # where a model is written does not change it
+
+
+def train_argv(cfg: dict) -> list[str]:
+    """The argv the run was started with (runs made before it was recorded: every option written out)."""
+    if "argv" in cfg:
+        return cfg["argv"]
+    words = ["--name", cfg["name"]]
+    for key in TRAIN_KEYS:
+        value = {"diffaugment": cfg.get("diffaugment") or "none", "g_upsample": cfg.get("g_upsample", "transpose"),
+                 "ema_warmup_from": cfg.get("ema_warmup_from", -1)}.get(key, cfg.get(key))
+        if value is not None:
+            words += ["--" + key.replace("_", "-"), str(value)]
+    return words
+
+
+def directions_argv(doc: dict, name: str) -> list[str]:
+    if "argv" in doc:
+        return doc["argv"]
+    opts = doc.get("command_options") or {}  # directions computed before the argv was recorded
+    words = ["--name", name] + [w for k in ("samples", "count", "layer") if k in opts for w in (f"--{k}", str(opts[k]))]
+    return words + (["--labels", opts["labels"]] if opts.get("labels") else [])
+
+
+def reproduce_command(cfg: dict, epochs: int, doc: dict, export_args: list[str]) -> str:
+    """Train (with the epochs actually trained), directions, export: the model from scratch."""
+    return chain(reproduce(STUDIO, "train", train_argv(cfg), epochs=epochs),
+                 reproduce(STUDIO, "directions", directions_argv(doc, cfg["name"])),
+                 reproduce(STUDIO, "export", clean_argv(export_args, EXPORT_ONLY_FLAGS)))
+
+
+def metrics_method(cfg: dict, images: int, swd_images: int, resolutions: list[int], dtype: str) -> dict[str, str]:
+    """How each card metric is computed (the same code computed those of the shipped model)."""
+    levels = "/".join(str(r) for r in resolutions)
+    cap = f", capped by --swd-images {cfg['swd_images']}" if cfg.get("swd_images") else ""
+    swd = (f"sliced Wasserstein distance x1e3 (training.kit.swd, Progressive GAN appendix D) between {swd_images:,} "
+           f"images of the exported generator (EMA weights as shipped, {dtype}; BatchNorm statistics recalibrated on "
+           f"512 fixed latents) from fixed N(0, I) latents (seed {cfg['seed']}, no truncation) and a reference of "
+           f"{swd_images:,} images drawn at random from the {images:,} training images (no held-out split: the "
+           f"distribution the GAN learns is its training set); Laplacian pyramid at {levels} px, 128 random 7x7 patches "
+           "per image and level, descriptors normalised per colour channel within each set, 4 x 128 random directions")
+    return {
+        "swd_x1e3": f"mean over the pyramid levels of the {swd}",
+        "swd_per_level": f"per pyramid level, finest first ({levels} px), of the {swd}",
+        "swd_resolutions": "side in px of each Laplacian-pyramid level of the SWD metrics, finest first",
+        "swd_real_floor_x1e3": (f"the same SWD (mean over levels) between {swd_images:,} other training images (disjoint "
+                                "from the reference) and the same reference: what a generator indistinguishable from "
+                                "the data would score at this sample size"),
+        "swd_real_floor_per_level": "per pyramid level, finest first, of swd_real_floor_x1e3",
+        "swd_images": f"images in each SWD set: half of the {images:,} training images{cap}",
+        "swd_history": (f"[epoch, SWD x1e3 mean over levels] measured while training, after every {cfg['swd_every']}th "
+                        "epoch and after each session's last epoch: the EMA generator in float32 (BatchNorm "
+                        "recalibrated), same fixed latents and reference as swd_x1e3"),
+        "float16_max_abs_diff": ("largest absolute difference of output pixels (range -1..1) between the EMA generator "
+                                 "with float32 weights and with its weights rounded to float16 as tensorflowjs stores "
+                                 f"them, over 64 fixed latents (seed {cfg['seed']}); float16 ships when it is at most "
+                                 f"{FLOAT16_MAX_ABS_DIFF}"),
+    }
+
+
+def browser_reference(shipped, cfg: dict, dtype: str, f16_diff: float) -> dict:
+    """Two latents and the Keras output of the shipped weights, for the browser's parity check."""
+    ref_z = np.round(fixed_latents(2, cfg["latent_dim"], cfg["seed"], 6), 6).astype(np.float32)
+    ref_out = generate(shipped, ref_z)
+    return {
+        "latents": [[float(round(float(v), 6)) for v in row] for row in ref_z],
+        "shape": list(ref_out.shape[1:]),
+        "layout": "NHWC, row-major, values in [-1, 1] rounded to 5 decimals",
+        "pixels": [[round(float(v), 5) for v in img.reshape(-1)] for img in ref_out],
+        "weights": dtype,
+        "note": "Keras output of the exported weights (float16 weights are dequantised exactly as tfjs does)",
+        "float32_vs_float16_max_abs_diff": round(f16_diff, 6),
+    }
+
+
+def export(args) -> Path:
+    """Export the EMA generator, its directions and card for the web app."""
+    run, cfg, state, model = load_run(args)
+    generator = model.ema_ready()
+    dir_path = run / "directions" / "directions.json"
+    if not dir_path.exists():
+        raise UserError(f"no directions for {args.name}: run `python -m training latent directions --name {args.name}` first")
+    doc = read_json(dir_path)
+    if doc.get("epoch") != state["epoch"]:
+        raise UserError(f"directions were computed after epoch {doc.get('epoch')}, the run is at epoch "
+                        f"{state['epoch']}: run `python -m training latent directions` again")
+
+    probe_z = fixed_latents(64, cfg["latent_dim"], cfg["seed"], 5)
+    f32_out = generate(generator, probe_z)
+    dtype, diffs = choose_dtype(lambda d: np.abs(generate(rounded_clone(generator, d), probe_z) - f32_out).max(),
+                                FLOAT16_MAX_ABS_DIFF, candidates=("float16",))
+    dtype = "float32" if args.float32 else dtype
+    f16_diff = diffs["float16"]
+    shipped = generator if dtype == "float32" else rounded_clone(generator, dtype)
+    print(f"float16 max abs pixel diff {f16_diff:.5f} -> weights {dtype}")
+
+    data = load_image_set(cfg["images_path"], cfg["size"], cfg["background"], cfg["subset"], seed=cfg["seed"],
+                          log=lambda m: None)
+    swd_ref = SwdReference(data.images, cfg)
+    result, floor = swd_ref.score(shipped), swd_ref.floor()
+    print(f"SWD x1e3 {result['mean']:.2f} (per level {', '.join(f'{v:.2f}' for v in result['per_level'])}); "
+          f"floor {floor['mean']:.2f}")
+
+    reference = browser_reference(shipped, cfg, dtype, f16_diff)
+    directions_doc = {k: doc[k] for k in ("latent_dim", "layer", "samples", "directions", "truncation_default")}
+    out = Path(args.out) if args.out else DEFAULT_EXPORT_ROOT / STUDIO / args.name
+    is_emoji = "emoji" in Path(cfg["images"]).name.lower()
+    count = len(data.images)
+    metrics = {
+        "swd_x1e3": round(result["mean"], 3),
+        "swd_per_level": [round(v, 3) for v in result["per_level"]],
+        "swd_resolutions": result["resolutions"],
+        "swd_real_floor_x1e3": round(floor["mean"], 3),
+        "swd_real_floor_per_level": [round(v, 3) for v in floor["per_level"]],
+        "swd_images": swd_ref.count,
+        "swd_history": state.get("swd_history", []),
+        "float16_max_abs_diff": round(f16_diff, 6),
+    }
+    training = {
+        "dataset": (f"Noto Emoji PNGs (googlefonts/noto-emoji png/128, resized to 64 px), {count} images, "
+                    f"subset {cfg['subset']}, composited on {cfg['background']}") if is_emoji
+                   else f"{cfg['images']} ({count} images, subset {cfg['subset']}, {cfg['background']} background)",
+        "dataset_licence": args.dataset_licence or ("Apache-2.0 / SIL OFL 1.1" if is_emoji else "unknown"),
+        "command": reproduce_command(cfg, state["epoch"], doc, args.argv),
+        "epochs": state["epoch"],
+        "steps": int(state["epoch"] * (count // cfg["batch"])),
+        "wall_time_s": round(float(state["wall_time_s"]), 1),
+        "batch": cfg["batch"],
+        "diffaugment": cfg["diffaugment"],
+        "ema": cfg["ema"],
+        "loss": "hinge, spectral-norm discriminator",
+    }
+    card = build_card(
+        studio=STUDIO, name=args.name, title=args.title or ("Emoji GAN" if is_emoji else f"GAN: {args.name}"),
+        description=args.description or (
+            f"A DCGAN-style generator trained by Muza on {count:,} images" + (" of Noto Emoji" if is_emoji else "")
+            + f" ({cfg['size']}x{cfg['size']}); drag the sliders to move along its principal directions."),
+        training=training, metrics=metrics,
+        metrics_method=metrics_method(cfg, count, swd_ref.count, result["resolutions"], dtype),
+        parameters=shipped.count_params(), weights_dtype=dtype,
+        credits=args.credits or (CREDITS_NOTO if is_emoji else ""),
+        extras={
+            "latent_dim": cfg["latent_dim"],
+            "output_range": [-1, 1],
+            "image_size": cfg["size"],
+            "directions": "directions.json",
+            "reference": "reference.json",
+            "background": cfg["background"],
+            "subset": cfg["subset"],
+            "truncation_default": doc["truncation_default"],
+        })
+
+    def write(tmp: Path) -> dict:
+        save_tfjs_layers(shipped, tmp, dtype)
+        write_json(tmp / "directions.json", directions_doc)
+        write_json(tmp / "reference.json", reference, compact=True)
+        return card
+
+    return atomic_export(out, write)
