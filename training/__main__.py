@@ -8,7 +8,7 @@ import sys
 
 from training.kit.errors import UserError
 
-STUDIOS = {"poems": "training.poems.cli", "style": "training.style.cli", "latent": "training.latent.cli"}
+STUDIOS = {"poems": "training.poems.cli", "style": "training.style.cli", "latent": "training.latent.cli", "backgrounds": "training.backgrounds.cli"}
 ALIASES = {"gan": "latent"}
 
 
