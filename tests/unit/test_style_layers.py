@@ -4,13 +4,12 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.train
 
 import tf_keras as keras  # noqa: E402
 
-from training.layers import ConditionalInstanceNorm  # noqa: E402
-from training.style_nets import build_transformer  # noqa: E402
+from training.style.layers import ConditionalInstanceNorm  # noqa: E402
+from training.style.nets import build_transformer  # noqa: E402
 
 
 def numpy_cin(x, style, gamma, beta, eps):

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.train
 
-from training.style_losses import (  # noqa: E402
+from training.kit.errors import UserError  # noqa: E402
+from training.style.losses import (  # noqa: E402
     RANDOM_NET,
     LossNet,
     content_loss,
@@ -115,7 +115,7 @@ def test_vgg16_path_loads_weights_file(tmp_path):
     assert set(feats) == set(net.style_layers) | set(net.content_layers)
     np.testing.assert_allclose(net.model.get_layer("block1_conv1").get_weights()[0],
                                vgg.get_layer("block1_conv1").get_weights()[0])
-    with pytest.raises(ValueError):
+    with pytest.raises(UserError, match="--vgg-weights"):
         LossNet("vgg16")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(UserError, match="missing.h5"):
         LossNet("vgg16", tmp_path / "missing.h5")

@@ -1,19 +1,21 @@
 """Training steps, exact resume, budget, Gatys, report and export round trip on tiny images."""
 import csv
 import json
+import shlex
 
 import numpy as np
 import pytest
 from PIL import Image
 
-pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.train
 
-from training import style  # noqa: E402
+from training.kit import cli as kit_cli  # noqa: E402
+from training.kit.command import reproduce  # noqa: E402
 from training.kit.export import validate_card  # noqa: E402
-from training.style_losses import LossNet  # noqa: E402
+from training.style import cli, export, gatys, train  # noqa: E402
+from training.style.losses import LossNet  # noqa: E402
 
-SIZE = 32
+from tests.unit.style_testdata import SIZE, train_args, write_style_data  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -29,43 +31,21 @@ def eager():
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """Two generated 'paintings' and six generated content photos."""
-    root = tmp_path_factory.mktemp("style_data")
-    styles, content = root / "styles", root / "content"
-    styles.mkdir()
-    content.mkdir()
-    y, x = np.mgrid[0:48, 0:48]
-    stripes = np.stack([(np.sin(x / 2) > 0) * 220 + 20, 40 + 0 * x, (np.sin(x / 2) <= 0) * 200 + 30], -1)
-    checks = np.stack([((x // 6 + y // 6) % 2) * 255, 128 + 0 * x, 255 - ((x // 6 + y // 6) % 2) * 255], -1)
-    Image.fromarray(stripes.astype(np.uint8)).save(styles / "stripes.png")
-    Image.fromarray(checks.astype(np.uint8)).save(styles / "checks.png")
-    rng = np.random.default_rng(0)
-    for i in range(6):
-        base = np.stack([x * (3 + i), y * (2 + i), 100 + 40 * np.sin((x + y) / (3 + i))], -1) % 256
-        noise = rng.normal(0, 10, base.shape)
-        Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8)).save(content / f"photo{i}.png")
-    return styles, content
-
-
-def train_args(data, runs, name, steps, *extra):
-    styles, content = data
-    return ["train", "--name", name, "--styles", str(styles), "--content", str(content), "--size", str(SIZE),
-            "--batch", "2", "--steps", str(steps), "--runs-dir", str(runs), "--no-skimage", "--holdout", "photo5",
-            "--sample-every", "0", "--snapshot-every", "0", "--ckpt-every", "100", "--lr", "0.01", *extra]
+    return write_style_data(tmp_path_factory.mktemp("style_data"))
 
 
 def restored(runs, name):
     run = runs / "style" / name
-    trainer = style.Trainer(json.loads((run / "config.json").read_text()), run)
+    trainer = train.Trainer(json.loads((run / "config.json").read_text()), run)
     step = trainer.restore()
     return trainer, step
 
 
 @pytest.fixture(scope="module")
 def trained(data, tmp_path_factory):
-    """A run trained 4 steps straight; used by resume, report and export tests."""
+    """A run trained 4 steps straight (a snapshot after 2); used by resume, report and export tests."""
     runs = tmp_path_factory.mktemp("runs")
-    assert style.main(train_args(data, runs, "straight", 4, "--sample-every", "2")) == 0
+    assert cli.main(train_args(data, runs, "straight", 4, "--sample-every", "2", "--snapshot-every", "2")) == 0
     return runs
 
 
@@ -89,21 +69,23 @@ def test_run_folder_log_samples_and_card_command(trained):
     with Image.open(run / "samples" / "latest.png") as grid:
         assert grid.size[1] == 3 * 128  # header row + 2 styles
     state = json.loads((run / "state.json").read_text())
-    assert state["step"] == 4 and state["wall_time_s"] > 0
-    cmd = style.reproduce_command("straight", json.loads((run / "config.json").read_text()), 4)
-    assert "--steps 4" in cmd and "--resume" not in cmd and "--no-skimage" in cmd
+    assert state["step"] == 4 and state["wall_time_s"] > 0 and state["checkpoint"] == "ckpt/ckpt-4"
+    config = json.loads((run / "config.json").read_text())
+    cmd = reproduce("style", "train", config["argv"], steps=4)
+    assert "--steps 4" in cmd and "--resume" not in cmd and "--no-skimage" in cmd and "--runs-dir" not in cmd
     # the reproduce command parses back into the same config
-    args = style.parser().parse_args(cmd.split()[4:])
-    assert style.train_config(args) == json.loads((run / "config.json").read_text())
+    args = kit_cli.parser("style", cli.DESCRIPTION, cli.COMMANDS).parse_args(shlex.split(cmd)[4:])
+    assert train.train_config(args) == {k: v for k, v in config.items() if k != "argv"}
 
 
-def test_exact_resume(data, trained, tmp_path):
+def test_exact_resume(data, trained, tmp_path, capsys):
     runs = trained
-    assert style.main(train_args(data, runs, "split", 2)) == 0
-    with pytest.raises(SystemExit):  # refuses to overwrite without --resume
-        style.main(train_args(data, runs, "split", 4))
-    assert style.main(["train", "--name", "split", "--resume", "--steps", "4", "--runs-dir", str(runs),
-                       "--sample-every", "0", "--snapshot-every", "0"]) == 0
+    assert cli.main(train_args(data, runs, "split", 2)) == 0
+    capsys.readouterr()
+    assert cli.main(train_args(data, runs, "split", 4)) == 2  # refuses to overwrite without --resume
+    assert "pass --resume" in capsys.readouterr().err
+    assert cli.main(["train", "--name", "split", "--resume", "--steps", "4", "--runs-dir", str(runs),
+                     "--sample-every", "0", "--snapshot-every", "0"]) == 0
     a, step_a = restored(runs, "straight")
     b, step_b = restored(runs, "split")
     assert step_a == step_b == 4
@@ -118,7 +100,7 @@ def test_exact_resume(data, trained, tmp_path):
 
 
 def test_wall_clock_budget_stops_early(data, tmp_path):
-    assert style.main(train_args(data, tmp_path, "budget", 1000, "--max-minutes", "0.0001")) == 0
+    assert cli.main(train_args(data, tmp_path, "budget", 1000, "--max-minutes", "0.0001")) == 0
     state = json.loads((tmp_path / "style" / "budget" / "state.json").read_text())
     assert state["step"] < 1000
     assert (tmp_path / "style" / "budget" / "ckpt" / "checkpoint").exists()
@@ -132,13 +114,13 @@ def test_gatys_lowers_its_loss(data, tmp_path):
     with Image.open(styles / "stripes.png") as im:
         s = np.asarray(im.convert("RGB"), np.float32)
     seen = []
-    image, final, history = style.gatys_optimize(c, s, net, {"content": 1.0, "style": 10.0, "tv": 1.0}, 8,
+    image, final, history = gatys.gatys_optimize(c, s, net, {"content": 1.0, "style": 10.0, "tv": 1.0}, 8,
                                                  callback=lambda it, img, terms: seen.append(it))
     assert final["total"] < 0.7 * history[0]
     assert seen and seen[0] == 1
     assert image.shape == c.shape and image.min() >= 0 and image.max() <= 255
     out = tmp_path / "g" / "out.png"
-    assert style.main(["gatys", "--content", str(content / "photo1.png"), "--style", str(styles / "checks.png"),
+    assert cli.main(["gatys", "--content", str(content / "photo1.png"), "--style", str(styles / "checks.png"),
                        "--out", str(out), "--size", "32", "--iterations", "4", "--save-every", "2"]) == 0
     assert out.exists() and (tmp_path / "g" / "out_iter0002.png").exists()
     summary = json.loads(out.with_suffix(".json").read_text())
@@ -147,29 +129,38 @@ def test_gatys_lowers_its_loss(data, tmp_path):
 
 def test_report_and_export_round_trip(trained, tmp_path):
     runs = trained
-    assert style.main(["report", "--run", "straight", "--runs-dir", str(runs), "--gatys-iterations", "3",
-                       "--gatys-images", "1"]) == 0
+    assert cli.main(["report", "--name", "straight", "--runs-dir", str(runs), "--gatys-iterations", "3",
+                     "--gatys-images", "1"]) == 0
     report = json.loads((runs / "style" / "straight" / "report.json").read_text())
     assert report["steps"] == 4 and report["eval_images"] == ["photo5"]
     assert len(report["fast"]["rows"]) == 2 and len(report["gatys"]["rows"]) == 2
     assert report["gatys"]["ratio_fast_to_gatys"] > 0
+    assert report["command"] == ("python -m training style report --name straight --gatys-iterations 3 "
+                                 "--gatys-images 1")
     # the Gatys results are cached for later reports of the same run (they do not depend on the fast net)
     cache = json.loads((runs / "style" / "straight" / "gatys_cache.json").read_text())
     assert sorted(v["total"] for v in cache.values()) == sorted(r["total"] for r in report["gatys"]["rows"])
     assert (runs / "style" / "straight" / "report" / "photo5_checks.png").exists()
 
-    out = tmp_path / "exported" / "tiny"
-    assert style.main(["export", "--run", "straight", "--runs-dir", str(runs), "--out", str(out),
-                       "--export-name", "tiny"]) == 0
+    out = tmp_path / "exported" / "straight"
+    assert cli.main(["export", "--name", "straight", "--runs-dir", str(runs), "--out", str(out)]) == 0
     card = json.loads((out / "card.json").read_text())
     validate_card(card)
-    assert card["name"] == "tiny" and card["studio"] == "style" and card["format"] == "layers"
+    assert card["name"] == "straight" and card["studio"] == "style" and card["format"] == "layers"
     assert set(card["files"]) >= {"model.json", "reference.json", "thumbnails/checks.jpg", "thumbnails/stripes.jpg"}
     assert [s["id"] for s in card["extras"]["styles"]] == ["checks", "stripes"]
     assert card["extras"]["custom_layers"] == ["ConditionalInstanceNorm"]
     assert card["extras"]["loss_network"].startswith("random-filters")
     assert card["metrics"]["perceptual_loss_light"] == pytest.approx(report["fast"]["mean"]["total"])
     assert "gatys_loss_reference" in card["metrics"] and card["training"]["steps"] == 4
+    assert set(card["metrics_method"]) == set(card["metrics"])
+    assert "photo5" in card["metrics_method"]["perceptual_loss"]
+    assert "3 iterations" in card["metrics_method"]["gatys_loss_reference"]
+    # the card's command: the training (with the steps trained), the report, the export
+    train_cmd, report_cmd, export_cmd = card["training"]["command"].split(" && ")
+    assert train_cmd.startswith("python -m training style train --name straight ") and "--steps 4" in train_cmd
+    assert report_cmd == report["command"]
+    assert export_cmd == f"python -m training style export --name straight --out {out}"
     with Image.open(out / "thumbnails" / "checks.jpg") as thumb:
         assert thumb.size == (96, 96)
 
@@ -186,13 +177,50 @@ def test_report_and_export_round_trip(trained, tmp_path):
 
     ref = json.loads((out / "reference.json").read_text())
     x = np.asarray(ref["input"], np.float32).reshape(ref["height"], ref["width"], 3)
-    np.testing.assert_array_equal(x, style.reference_input())
-    reloaded = style.load_exported(out)
+    np.testing.assert_array_equal(x, export.reference_input())
+    reloaded = export.load_exported(out)
     for case in ref["cases"]:
-        got = style._predict(reloaded, x, case["style"])
+        got = export.predict(reloaded, x, case["style"])
         np.testing.assert_allclose(got.ravel(), case["output"], atol=5e-4)
     # the original Keras model agrees within the float16 difference recorded in the card
     trainer, _ = restored(runs, "straight")
-    keras_out = style._predict(trainer.model, x, ref["cases"][0]["style"])
+    keras_out = export.predict(trainer.model, x, ref["cases"][0]["style"])
     assert np.max(np.abs(keras_out.ravel() - np.asarray(ref["cases"][0]["output"]))) <= card["metrics"]["float16_max_abs_diff"] + 2e-3
     assert (out / "reference.json").stat().st_size < 300_000
+
+
+def test_export_compares_with_another_run_at_equal_steps(data, trained, tmp_path):
+    """The recipe's comparison: a Johnson-size run's report, and this run's snapshot at the same step."""
+    runs = trained
+    assert cli.main(train_args(data, runs, "johnson-tiny", 2, "--arch", "johnson")) == 0
+    assert cli.main(["report", "--name", "johnson-tiny", "--runs-dir", str(runs), "--gatys-iterations", "0"]) == 0
+    assert cli.main(["report", "--name", "straight", "--runs-dir", str(runs), "--snapshot", "2",
+                     "--gatys-iterations", "0"]) == 0
+    assert cli.main(["report", "--name", "straight", "--runs-dir", str(runs), "--gatys-iterations", "0"]) == 0
+    out = tmp_path / "straight"
+    assert cli.main(["export", "--name", "straight", "--runs-dir", str(runs), "--out", str(out),
+                     "--compare-run", "johnson-tiny", "--float32"]) == 0
+    card = json.loads((out / "card.json").read_text())
+    m = card["metrics"]
+    assert card["weights_dtype"] == "float32" and m["johnson_steps"] == 2 and m["johnson_parameters"] > 1.6e6
+    assert m["comparison_config_differences"] == "none besides arch and steps"
+    assert m["ratio_at_equal_steps"] == pytest.approx(m["perceptual_loss_light_at_2_steps"] / m["perceptual_loss_johnson_at_2_steps"])
+    assert m["ratio"] == pytest.approx(m["perceptual_loss_light"] / m["perceptual_loss_johnson"])
+    assert set(card["metrics_method"]) == set(m) and "johnson-tiny" in card["metrics_method"]["perceptual_loss_johnson"]
+    commands = card["training"]["command"].split(" && ")
+    assert [c.split()[4] for c in commands] == ["train", "report", "train", "report", "report", "export"]
+    assert "--name johnson-tiny" in commands[0] and "--steps 2" in commands[0] and "--snapshot 2" in commands[3]
+
+
+def test_user_errors_are_one_line(data, tmp_path, capsys):
+    styles, content = data
+    assert cli.main(["train", "--name", "x", "--runs-dir", str(tmp_path)]) == 2
+    assert "needs --styles and --content" in capsys.readouterr().err
+    assert cli.main(["train", "--name", "nostyles", "--styles", str(tmp_path / "missing"), "--content", str(content),
+                     "--runs-dir", str(tmp_path)]) == 2
+    assert "missing: no such image file or folder" in capsys.readouterr().err
+    assert cli.main(["report", "--name", "never-trained", "--runs-dir", str(tmp_path)]) == 2
+    assert "no style training run 'never-trained'" in capsys.readouterr().err
+    assert cli.main(["gatys", "--content", str(tmp_path / "nope.png"), "--style", str(styles / "checks.png"),
+                     "--out", str(tmp_path / "o.png")]) == 2
+    assert "not a readable image" in capsys.readouterr().err

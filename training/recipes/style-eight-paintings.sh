@@ -21,10 +21,10 @@ else
   $PY -m training style train --name eight-paintings --arch light --steps "$LIGHT_STEPS" "${COMMON[@]}"
 fi
 # Johnson-size network at its last step (no Gatys: the light run's report holds it)
-$PY -m training style report --run johnson-eight --gatys-iterations 0 --threads 2
+$PY -m training style report --name johnson-eight --gatys-iterations 0 --threads 2
 # the light network at the same step (its snapshot), and at its last step with the Gatys reference
-$PY -m training style report --run eight-paintings --snapshot "$JOHNSON_STEPS" --gatys-iterations 0 --threads 2
-$PY -m training style report --run eight-paintings --gatys-iterations 50 --gatys-images 2 --threads 2
-$PY -m training style export --run eight-paintings --compare-run johnson-eight --threads 2 \
+$PY -m training style report --name eight-paintings --snapshot "$JOHNSON_STEPS" --gatys-iterations 0 --threads 2
+$PY -m training style report --name eight-paintings --gatys-iterations 50 --gatys-images 2 --threads 2
+$PY -m training style export --name eight-paintings --compare-run johnson-eight --threads 2 \
   --title "Eight paintings" \
   --description "One light fast style-transfer network (76k parameters) for eight public-domain paintings; blend two styles by mixing their conditional instance-normalisation parameters. Trained for 8,000 steps on a 2-core CPU with a random-filter loss network (no pretrained VGG weights here), so expect painterly colour and texture rather than faithful brushwork."

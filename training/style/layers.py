@@ -1,13 +1,12 @@
-"""Custom Keras layers that the browser re-implements in JavaScript.
+"""The style network's custom Keras layer, which the browser re-implements in JavaScript
+(web/src/style/cin_layer.ts).
 
-Keep every layer here small and its math spelled out in the docstring: the web
-app registers a JS `tf.layers.Layer` under the *bare* class name (no
-`register_keras_serializable`, whose `Package>Name` class name tfjs would not
-find), with the same config keys and weight names.
+Keep it small and its math spelled out in the docstring: the web app registers a JS
+`tf.layers.Layer` under the *bare* class name (no `register_keras_serializable`, whose
+`Package>Name` class name tfjs would not find), with the same config keys and weight names.
 """
 from __future__ import annotations
 
-import training  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow is imported)
 import tensorflow as tf
 import tf_keras as keras
 

@@ -32,9 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-import training  # noqa: F401
 import tensorflow as tf
 import tf_keras as keras
+
+from training.kit.errors import UserError
 
 # ---------------------------------------------------------------------------
 # losses
@@ -131,7 +132,7 @@ def build_random_net(seed: int = RANDOM_SEED) -> keras.Model:
 def build_vgg16_net(weights_file: str | Path) -> keras.Model:
     weights_file = Path(weights_file)
     if not weights_file.is_file():
-        raise FileNotFoundError(f"VGG16 weights not found: {weights_file}")
+        raise UserError(f"--vgg-weights {weights_file}: no such file (ImageNet VGG16 notop weights, .h5)")
     vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=(None, None, 3))
     vgg.load_weights(str(weights_file))
     vgg.trainable = False
@@ -157,7 +158,7 @@ class LossNet:
                 style=", ".join(self.style_layers), content=", ".join(self.content_layers))
         elif kind == "vgg16":
             if not vgg_weights:
-                raise ValueError("--loss-net vgg16 needs --vgg-weights FILE (ImageNet VGG16 notop weights, .h5)")
+                raise UserError("--loss-net vgg16 needs --vgg-weights FILE (ImageNet VGG16 notop weights, .h5)")
             self.model = build_vgg16_net(vgg_weights)
             self.names = VGG_STYLE_LAYERS + [n for n in VGG_CONTENT_LAYERS if n not in VGG_STYLE_LAYERS]
             self.style_layers, self.content_layers = VGG_STYLE_LAYERS, VGG_CONTENT_LAYERS

@@ -27,10 +27,9 @@ transposed convolutions.
 """
 from __future__ import annotations
 
-import training  # noqa: F401
 import tf_keras as keras
 
-from training.layers import DEFAULT_EPSILON, ConditionalInstanceNorm
+from training.style.layers import DEFAULT_EPSILON, ConditionalInstanceNorm
 
 ARCHS = ("light", "johnson")
 

@@ -1,10 +1,18 @@
-"""Images for the style studio: loading, content augmentation, style metadata."""
+"""Images for the style studio: loading, the style and content sets, augmentation, style metadata."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from training.kit.errors import UserError
+
+
+class StyleDataError(UserError):
+    """A style or content image (or folder) that cannot be used."""
+
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 
@@ -49,19 +57,29 @@ def list_images(paths) -> list[Path]:
         elif p.is_file():
             found.append(p)
         else:
-            raise FileNotFoundError(p)
+            raise StyleDataError(f"{p}: no such image file or folder")
     return sorted(set(found), key=lambda f: (f.stem, str(f)))
 
 
 def load_rgb(path, long_side: int | None = None) -> np.ndarray:
     """uint8 [H, W, 3]; resized (Lanczos) so that its longer side is `long_side`."""
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        if long_side:
-            scale = long_side / max(im.size)
-            size = (max(1, round(im.size[0] * scale)), max(1, round(im.size[1] * scale)))
-            im = im.resize(size, Image.LANCZOS)
-        return np.asarray(im, dtype=np.uint8).copy()
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            if long_side:
+                scale = long_side / max(im.size)
+                size = (max(1, round(im.size[0] * scale)), max(1, round(im.size[1] * scale)))
+                im = im.resize(size, Image.LANCZOS)
+            return np.asarray(im, dtype=np.uint8).copy()
+    except OSError as error:  # missing file, not an image, truncated
+        raise StyleDataError(f"{path}: not a readable image ({error})") from error
+
+
+def save_png(image: np.ndarray, path: Path) -> None:
+    """float or uint8 [H, W, 3] in 0..255, rounded and clipped."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.clip(np.round(image), 0, 255).astype(np.uint8)).save(path)
 
 
 def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -99,6 +117,44 @@ def eval_images(held: list[Path], size: int, limit: int = 4) -> list[tuple[str, 
         if key not in by_name or f.stem == key:
             by_name[key] = f
     return [(k, center_square(load_rgb(by_name[k]), size)) for k in sorted(by_name)[:limit]]
+
+
+def load_styles(folder, long_side: int) -> tuple[list[str], list[np.ndarray]]:
+    """(style ids, uint8 images with long side `long_side`) of the paintings in `folder`, sorted by name:
+    the index of a style is its place in this list."""
+    files = list_images([folder])
+    if not files:
+        raise StyleDataError(f"--styles {folder}: no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return [f.stem for f in files], [load_rgb(f, long_side) for f in files]
+
+
+@dataclass
+class Content:
+    """The training pool (whole images, cropped at random per step) and the held-out photos."""
+    pool: list[np.ndarray]
+    names: list[str]
+    eval: list[tuple[str, np.ndarray]]
+
+    @property
+    def kodak_count(self) -> int:
+        return sum(1 for n in self.names if not n.startswith("skimage:"))
+
+
+def load_content(paths, holdout, size: int, skimage: bool) -> Content:
+    """Content photos of `paths` minus the `holdout` names (plus the scikit-image photos when
+    `skimage`); the held-out photos, centre-cropped to `size`, are for samples and reports (without
+    a holdout, the first three training photos stand in)."""
+    files = list_images(paths)
+    train_files, held = split_content(files, holdout)
+    pool, names = [load_rgb(f) for f in train_files], [f.stem for f in train_files]
+    if skimage:
+        for name, image in skimage_photos().items():
+            pool.append(image)
+            names.append(f"skimage:{name}")
+    if not pool:
+        raise StyleDataError(f"--content {' '.join(map(str, paths))}: no content images left for training")
+    evals = eval_images(held, size) if held else [(f.stem, center_square(load_rgb(f), size)) for f in train_files[:3]]
+    return Content(pool, names, evals)
 
 
 def random_crop(rng: np.random.Generator, image: np.ndarray, size: int, min_scale: float = 0.5) -> np.ndarray:

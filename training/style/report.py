@@ -1,0 +1,198 @@
+"""Samples and reports: sample grids during training, and the held-out report of a run.
+
+`report` measures a run's fast network (its checkpoint, or a snapshot with `--snapshot STEP`) on
+every held-out photo x painting with the run's own loss network and weights, times a 256x256
+prediction on this CPU, and optimises a Gatys reference for the first `--gatys-images` photos x
+every painting (cached per run: it does not depend on the fast network). It writes report.json
+(report_stepNNNNNN.json for a snapshot) and report.md into the run folder; `export` reads them.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from training.kit import command, runs
+from training.kit.files import read_json, write_json
+from training.kit.machine import set_threads
+from training.style import data
+from training.style.gatys import gatys_optimize
+from training.style.progress import Progress
+from training.style.train import STUDIO, Trainer
+
+REPORT_FILE = "report.json"
+TERMS = ("total", "content", "style_loss", "tv")
+# what a cached Gatys result depends on besides the pair (bump when the optimisation changes)
+GATYS_CACHE_VERSION = "lbfgs-unit-scaled"
+
+
+def report_file(step: int | None = None) -> str:
+    """report.json (the final checkpoint) or report_stepNNNNNN.json (a snapshot)."""
+    return f"report_step{step:06d}.json" if step else REPORT_FILE
+
+
+def sample_grid(trainer: Trainer, path: Path, cell: int = 128) -> None:
+    """Rows: styles (painting thumbnail, then the held-out photos stylised)."""
+    from PIL import Image
+
+    photos = [img for _, img in trainer.eval[:3]]
+    cols = 1 + len(photos)
+    grid = Image.new("RGB", (cols * cell, (trainer.num_styles + 1) * cell), "white")
+    for j, img in enumerate(photos):
+        grid.paste(Image.fromarray(img).resize((cell, cell)), ((j + 1) * cell, 0))
+    batch = np.stack(photos).astype(np.float32)
+    for s in range(trainer.num_styles):
+        thumb = data.center_square(trainer.style_images[s], cell)
+        grid.paste(Image.fromarray(thumb), (0, (s + 1) * cell))
+        out = trainer.stylise(batch, np.eye(trainer.num_styles)[s])
+        for j, o in enumerate(out):
+            tile = Image.fromarray(np.clip(o, 0, 255).astype(np.uint8)).resize((cell, cell))
+            grid.paste(tile, ((j + 1) * cell, (s + 1) * cell))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid.save(path)
+
+
+def terms_row(terms) -> dict:
+    """Loss terms as floats; the style term is stored as `style_loss` (`style` names the painting)."""
+    t = {k: float(v) for k, v in terms.items()}
+    return {"total": t["total"], "content": t["content"], "style_loss": t["style"], "tv": t["tv"]}
+
+
+def evaluate_fast(trainer: Trainer) -> list[dict]:
+    """Losses of the fast network on every held-out photo x style."""
+    import tensorflow as tf
+
+    rows = []
+    for name, img in trainer.eval:
+        x = img[None].astype(np.float32)
+        feats = trainer.lossnet.features(x)
+        outs = trainer.stylise(np.repeat(x, trainer.num_styles, 0), np.eye(trainer.num_styles))
+        for s in range(trainer.num_styles):
+            terms = trainer.lossnet.losses(tf.constant(outs[s:s + 1]), feats, [g[s] for g in trainer.grams], trainer.weights)
+            rows.append({"image": name, "style": trainer.style_ids[s], **terms_row(terms)})
+    return rows
+
+
+def time_predict(model, num_styles: int, size: int = 256, repeats: int = 10) -> dict:
+    """ms of one prediction of a random size x size image (style 0), after two warm-up runs."""
+    import tensorflow as tf
+
+    fn = tf.function(lambda a, b: model([a, b], training=False))
+    x = tf.random.uniform((1, size, size, 3), 0, 255, seed=1)
+    s = tf.one_hot([0], num_styles)
+    for _ in range(2):
+        fn(x, s).numpy()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(x, s).numpy()
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"median": round(float(np.median(times)), 1), "min": round(float(np.min(times)), 1)}
+
+
+def mean(rows, key="total"):
+    return float(np.mean([r[key] for r in rows])) if rows else None
+
+
+def load_run(args):
+    """(run folder, config, state, Trainer) of the run `args.name`, which has saved a checkpoint."""
+    set_threads(args.threads, args.deterministic)
+    run, config, state = runs.checkpointed_run(STUDIO, args.name, args.runs_dir)
+    return run, config, state.data, Trainer(config, run)
+
+
+def gatys_reference(args, run: Path, config: dict, trainer: Trainer) -> dict:
+    """Gatys L-BFGS for the first --gatys-images held-out photos x every style, with side-by-side
+    images (content | fast | Gatys) in report/; results cached in gatys_cache.json."""
+    from PIL import Image
+
+    pairs = [(n, img, s) for n, img in trainer.eval[:args.gatys_images] for s in range(trainer.num_styles)]
+    bar = Progress(len(pairs), label="gatys reference", every=1)
+    t0 = time.monotonic()
+    compare_dir = run / "report"
+    cache_path = run / "gatys_cache.json"
+    cache = read_json(cache_path) if cache_path.exists() else {}
+    rows = []
+    for i, (name, img, s) in enumerate(pairs):
+        sid = trainer.style_ids[s]
+        key = json.dumps([GATYS_CACHE_VERSION, name, sid, args.gatys_iterations, list(img.shape), trainer.weights,
+                          trainer.lossnet.description, config["style_size"]])
+        png = compare_dir / "gatys" / f"{name}_{sid}.png"
+        if key in cache and png.exists():
+            final = cache[key]
+            with Image.open(png) as im:
+                image = np.asarray(im.convert("RGB"), np.float32)
+        else:
+            image, final, _ = gatys_optimize(img, trainer.style_images[s], trainer.lossnet, trainer.weights,
+                                             args.gatys_iterations)
+            data.save_png(image, png)
+            cache[key] = final
+            write_json(cache_path, cache)
+        rows.append({"image": name, "style": sid, **terms_row(final)})
+        fast_out = trainer.stylise(img, np.eye(trainer.num_styles)[s])[0]
+        data.save_png(np.concatenate([img, fast_out, image], axis=1), compare_dir / f"{name}_{sid}.png")
+        bar.update(i + 1, f"{name}/{sid} {final['total']:.4f}")
+    bar.close()
+    return {"iterations": args.gatys_iterations, "init": "content image", "seconds": round(time.monotonic() - t0, 1),
+            "mean": {k: mean(rows, k) for k in TERMS}, "rows": rows}
+
+
+def pair_key(row: dict) -> tuple[str, str]:
+    return row["image"], row["style"]
+
+
+def report(args) -> int:
+    """Held-out losses of a run (checkpoint or snapshot) vs. the Gatys reference, CPU timing"""
+    run, config, state, trainer = load_run(args)
+    if args.snapshot:
+        trainer.model.load_weights(str(run / "snapshots" / f"step_{args.snapshot:06d}.weights.h5"))
+        steps = args.snapshot
+    else:
+        steps = trainer.restore()
+    fast = evaluate_fast(trainer)
+    result = {"run": args.name, "arch": config["arch"], "steps": steps, "parameters": trainer.model.count_params(),
+              "loss_network": trainer.lossnet.description, "weights": trainer.weights,
+              "eval_images": [n for n, _ in trainer.eval], "styles": trainer.style_ids,
+              "fast": {"mean": {k: mean(fast, k) for k in TERMS}, "rows": fast},
+              "python_cpu_ms_256": time_predict(trainer.model, trainer.num_styles, 256),
+              "command": command.reproduce(STUDIO, "report", args.argv)}
+    if args.gatys_iterations > 0:
+        gatys = gatys_reference(args, run, config, trainer)
+        pairs = {pair_key(g) for g in gatys["rows"]}
+        fast_same = sorted((r for r in fast if pair_key(r) in pairs), key=pair_key)
+        ratios = [f["total"] / g["total"] for f, g in zip(fast_same, sorted(gatys["rows"], key=pair_key))]
+        gatys.update(fast_mean_same_pairs=mean(fast_same), ratio_fast_to_gatys=float(np.mean(ratios)) if ratios else None)
+        result["gatys"] = gatys
+    result["wall_time_s"] = state.get("wall_time_s")
+    out = run / report_file(args.snapshot)
+    write_json(out, result)
+    out.with_suffix(".md").write_text(report_markdown(result), encoding="utf-8")
+    print(report_markdown(result))
+    return 0
+
+
+def report_markdown(r: dict) -> str:
+    f = r["fast"]["mean"]
+    lines = [f"# Style report: {r['run']} ({r['arch']}, {r['parameters']} parameters, step {r['steps']})", "",
+             f"Loss network: {r['loss_network']}", f"Loss weights: {r['weights']}",
+             f"Held-out photos: {', '.join(r['eval_images'])}; styles: {', '.join(r['styles'])}",
+             f"Python CPU predict at 256x256: {r['python_cpu_ms_256']['median']} ms (median), "
+             f"{r['python_cpu_ms_256']['min']} ms (min)", "",
+             "| method | total | content | style | tv |", "|---|---|---|---|---|",
+             f"| fast network (all photos x styles) | {f['total']:.4f} | {f['content']:.4f} | {f['style_loss']:.4f} | {f['tv']:.5f} |"]
+    g = r.get("gatys")
+    if g:
+        m = g["mean"]
+        lines.append(f"| Gatys L-BFGS, {g['iterations']} iterations from the content image | {m['total']:.4f} | "
+                     f"{m['content']:.4f} | {m['style_loss']:.4f} | {m['tv']:.5f} |")
+        lines += ["", f"On the same {len(g['rows'])} photo x style pairs the fast network's total loss is "
+                      f"{g['fast_mean_same_pairs']:.4f} vs Gatys {m['total']:.4f}; mean per-pair ratio fast/Gatys = "
+                      f"{g['ratio_fast_to_gatys']:.3f}.",
+                  "Side-by-side images (content | fast | Gatys) are in report/."]
+    lines += ["", "Per held-out photo and style (fast network):", "",
+              "| photo | style | total | content | style | tv |", "|---|---|---|---|---|---|"]
+    for x in r["fast"]["rows"]:
+        lines.append(f"| {x['image']} | {x['style']} | {x['total']:.4f} | {x['content']:.4f} | {x['style_loss']:.4f} | {x['tv']:.5f} |")
+    return "\n".join(lines) + "\n"
