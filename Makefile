@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/build.mjs web/index.html
 PYTEST_ARGS ?=
 
-.PHONY: serve test build check install-serve install-all e2e unit clean
+.PHONY: serve serve-nginx test build check install-serve install-all e2e unit clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ install-all: $(VENV)/.installed-all build
 serve: install-serve
 	$(VENV)/bin/gunicorn -c server/gunicorn.conf.py 'server:create_app()'
 
+# The production set-up: nginx in the foreground on HOST:PORT (default 127.0.0.1:8080), its
+# configuration, catalogue file, pid, logs and temp files in run/nginx (server/nginx.py).
+serve-nginx: install-serve
+	$(PY) -m server.nginx --out run/nginx --access-log - --error-log - --run
+
 check: node_modules/.package-lock.json
 	npm run check
 
@@ -51,4 +56,4 @@ e2e: install-all
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 clean:
-	rm -rf web/dist test-results .pytest_cache
+	rm -rf web/dist test-results .pytest_cache run

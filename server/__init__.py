@@ -1,8 +1,10 @@
 """Muza's web server: serves the built web app and the exported models.
 
 The server never runs a model. `create_app(config)` returns a Flask app whose WSGI
-pipeline is: security headers → WhiteNoise (static files with caching, precompressed
-variants, correct MIME types) → Flask (health check, model catalogue, 404 page).
+pipeline is: header policy (server/policy.py: security headers, cache rules, refused methods
+and paths) → WhiteNoise (static files with validators, precompressed variants, the policy's
+MIME types) → Flask (health check, model catalogue, 404 page). `python -m server.nginx`
+builds the production nginx set-up from the same policy and catalogue code.
 """
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ from pathlib import Path
 from flask import Flask
 from whitenoise import WhiteNoise
 
+from . import policy
 from .catalogue import Catalogue, bp as api_bp
 from .security import SecurityHeaders
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-HASHED_NAME = r"-[A-Z0-9]{8}\.[a-z0-9]+$"
 
 log = logging.getLogger("muza.server")
 
@@ -33,10 +35,10 @@ class StaticFiles(WhiteNoise):
             return self.application(environ, start_response)
 
 
-def _revalidate_unhashed(headers, path, url):
-    """Files without a content hash in their name must be revalidated on every use."""
-    if "immutable" not in headers.get("Cache-Control", ""):
-        headers["Cache-Control"] = "no-cache"
+def _policy_headers(headers, path, url):
+    """Content-Type and Cache-Control of a file, from the policy (nginx gets the same)."""
+    headers["Content-Type"] = policy.content_type(path)
+    headers["Cache-Control"] = policy.cache_control(url, 200)
 
 
 def default_config() -> dict:
@@ -67,11 +69,9 @@ def create_app(config: dict | None = None) -> Flask:
     static = StaticFiles(
         app.wsgi_app,
         max_age=app.config["STATIC_MAX_AGE"],
-        immutable_file_test=HASHED_NAME,
         index_file=True,
         allow_all_origins=False,
-        mimetypes={".bin": "application/octet-stream", ".wasm": "application/wasm"},
-        add_headers_function=_revalidate_unhashed,
+        add_headers_function=_policy_headers,
     )
     if web_root.is_dir():
         static.add_files(str(web_root), prefix="/")

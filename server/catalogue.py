@@ -1,4 +1,7 @@
-"""The model catalogue: `GET /api/models`, built from each model's card.json."""
+"""The model catalogue: `GET /api/models`, built from each model's card.json.
+
+The response bodies of `/api/models` and `/healthz` are built here only: Flask serves them,
+and `python -m server.nginx` writes the very same bytes to files for nginx."""
 from __future__ import annotations
 
 import gzip
@@ -8,6 +11,8 @@ from pathlib import Path
 
 import jsonschema
 from flask import Blueprint, current_app, request
+
+from . import policy
 
 SCHEMA = json.loads((Path(__file__).with_name("card.schema.json")).read_text(encoding="utf-8"))
 log = logging.getLogger("muza.catalogue")
@@ -21,9 +26,21 @@ class Catalogue:
         self.root = Path(root)
         self.models: list[dict] = []
         self.invalid: list[dict] = []
+        self._encoded: dict[str, bytes] = {}
         for card_path in sorted(self.root.glob("*/*/card.json")):
             self._add(card_path)
         self.body = json.dumps({"models": self.models, "invalid": self.invalid}, ensure_ascii=False).encode()
+
+    def health(self, web_built: bool) -> bytes:
+        return json.dumps({"models": len(self.models), "status": "ok", "web_built": web_built}).encode()
+
+    def encoded(self, encoding: str) -> bytes:
+        """The catalogue body in one of policy.CATALOGUE_ENCODINGS (compressed once)."""
+        if encoding != "gzip":
+            raise ValueError(f"no {encoding} encoding for the catalogue")
+        if encoding not in self._encoded:
+            self._encoded[encoding] = gzip.compress(self.body, mtime=0)
+        return self._encoded[encoding]
 
     def _add(self, card_path: Path) -> None:
         folder = card_path.parent
@@ -48,18 +65,19 @@ class Catalogue:
 @bp.get("/healthz")
 def healthz():
     catalogue = current_app.extensions["muza_catalogue"]
-    return {"status": "ok", "models": len(catalogue.models), "web_built": current_app.config["WEB_BUILT"]}
+    return current_app.response_class(catalogue.health(current_app.config["WEB_BUILT"]), mimetype="application/json")
 
 
 @bp.get("/api/models")
 def models():
     catalogue = current_app.extensions["muza_catalogue"]
     response = current_app.response_class(catalogue.body, mimetype="application/json")
-    response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     response.make_conditional(request)
-    if response.status_code == 200 and "gzip" in request.headers.get("Accept-Encoding", ""):
-        response.set_data(gzip.compress(catalogue.body, mtime=0))
-        response.headers["Content-Encoding"] = "gzip"
+    accepted = request.headers.get("Accept-Encoding", "")
+    encoding = next((e for e in policy.CATALOGUE_ENCODINGS if e in accepted), None)
+    if response.status_code == 200 and encoding:
+        response.set_data(catalogue.encoded(encoding))
+        response.headers["Content-Encoding"] = encoding
     response.vary.add("Accept-Encoding")
     return response

@@ -1,33 +1,14 @@
-"""Security headers on every response, static or dynamic (WSGI middleware)."""
+"""The header policy (server/policy.py) applied to every response of the Flask app (WSGI
+middleware): refused methods and paths are answered here; every other response gets the
+security headers and the policy's Cache-Control, whatever the app below set."""
+from __future__ import annotations
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'wasm-unsafe-eval'",
-        "worker-src 'self' blob:",
-        "connect-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob: mediastream:",
-        "style-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+from http import HTTPStatus
 
-HEADERS = [
-    ("Content-Security-Policy", CSP),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-    ("Cross-Origin-Embedder-Policy", "require-corp"),
-    ("Cross-Origin-Resource-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-]
-_NAMES = {name.lower() for name, _ in HEADERS}
+from . import policy
+from .policy import CSP, SECURITY_HEADERS  # noqa: F401  (re-exported)
+
+_REPLACED = {name.lower() for name, _ in SECURITY_HEADERS} | {"cache-control"}
 
 
 class SecurityHeaders:
@@ -35,8 +16,24 @@ class SecurityHeaders:
         self.app = app
 
     def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "") or "/"
+        if method not in policy.ALLOWED_METHODS:
+            return self._page(405, method, path, start_response, [("Allow", ", ".join(policy.ALLOWED_METHODS))])
+        if policy.is_refused(path):
+            return self._page(404, method, path, start_response)
+
         def start(status, headers, exc_info=None):
-            kept = [(k, v) for k, v in headers if k.lower() not in _NAMES]
-            return start_response(status, kept + HEADERS, exc_info)
+            kept = [(k, v) for k, v in headers if k.lower() not in _REPLACED]
+            cache = ("Cache-Control", policy.cache_control(path, int(status.split(" ", 1)[0])))
+            return start_response(status, kept + [cache] + SECURITY_HEADERS, exc_info)
 
         return self.app(environ, start)
+
+    @staticmethod
+    def _page(status: int, method: str, path: str, start_response, extra=()):
+        body = policy.error_page(status).encode()
+        headers = [("Content-Type", policy.PAGE_TYPE), ("Content-Length", str(len(body))), *extra]
+        headers += [("Cache-Control", policy.cache_control(path, status)), *SECURITY_HEADERS]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [] if method == "HEAD" else [body]

@@ -1,13 +1,16 @@
-"""Shared fixtures: a Flask app/client on synthetic folders, a real gunicorn on a free
-loopback port, and a real Chromium driven by Playwright."""
+"""Shared fixtures: a Flask app/client on synthetic folders, a real gunicorn and a real nginx
+(the production set-up, server/nginx.py) on free loopback ports, and a real Chromium driven
+by Playwright."""
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -33,9 +36,8 @@ BROWSER_HELP = (
 
 
 # ---------------------------------------------------------------- Flask app on tmp folders
-@pytest.fixture
-def web_root(tmp_path: Path) -> Path:
-    root = tmp_path / "dist"
+def build_web_root(root: Path) -> Path:
+    """A small stand-in for web/dist: page, hashed bundle and WASM binary, unhashed icon."""
     (root / "assets").mkdir(parents=True)
     (root / "index.html").write_text("<!doctype html><title>Muza test</title><p>index</p>" + " " * 2000)
     (root / "assets" / "main-ABCDEFGH.js").write_text("console.log('hashed');\n" * 200)
@@ -44,17 +46,26 @@ def web_root(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def models_root(tmp_path: Path) -> Path:
+def build_models_root(root: Path) -> Path:
+    """exported_models with one valid model (poems/tiny) and one whose card is invalid."""
     from tests.helpers import write_fake_model
 
-    root = tmp_path / "exported_models"
     write_fake_model(root, "poems", "tiny")
     bad = write_fake_model(root, "latent", "broken")
     card = json.loads((bad / "card.json").read_text())
     del card["training"]
     (bad / "card.json").write_text(json.dumps(card))
     return root
+
+
+@pytest.fixture
+def web_root(tmp_path: Path) -> Path:
+    return build_web_root(tmp_path / "dist")
+
+
+@pytest.fixture
+def models_root(tmp_path: Path) -> Path:
+    return build_models_root(tmp_path / "exported_models")
 
 
 @pytest.fixture
@@ -76,12 +87,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _require_built(web_root: Path) -> None:
+    if not (web_root / "index.html").is_file():
+        pytest.fail(f"{web_root}/index.html is missing: build the web app first (`npm ci && npm run build`, or `make test`).")
+
+
+def _wait_healthy(server) -> None:
+    """Waits for server.url/healthz; fails the test with the server's log if it never answers."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            server.log.seek(0)
+            pytest.fail(f"{server.name} exited: {server.log.read()[-2000:]}")
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    pytest.fail(f"{server.name} did not answer /healthz within 30 s")
+
+
 class LiveServer:
     """gunicorn with server/gunicorn.conf.py on a free loopback port."""
 
+    name = "gunicorn"
+
     def __init__(self, models_root: Path | None = None, web_root: Path = WEB_DIST):
-        if not (web_root / "index.html").is_file():
-            pytest.fail(f"{web_root}/index.html is missing: build the web app first (`npm ci && npm run build`, or `make test`).")
+        _require_built(web_root)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port), WEB_CONCURRENCY="2", ACCESS_LOG="-")
@@ -93,19 +127,7 @@ class LiveServer:
             [sys.executable, "-m", "gunicorn", "-c", str(REPO / "server" / "gunicorn.conf.py"), "server:create_app()"],
             cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.log.seek(0)
-                pytest.fail(f"gunicorn exited: {self.log.read()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        pytest.fail("gunicorn did not answer /healthz within 30 s")
+        _wait_healthy(self)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -116,10 +138,52 @@ class LiveServer:
         self.log.close()
 
 
+class NginxServer(LiveServer):
+    """The production set-up (`python -m server.nginx`, Debian's nginx) on a free loopback
+    port, its run folder in a temporary folder. Fails, never skips, without nginx."""
+
+    name = "nginx"
+
+    def __init__(self, models_root: Path | None = None, web_root: Path = WEB_DIST, workers: int = 2):
+        from server import nginx
+
+        _require_built(web_root)
+        try:
+            binary = nginx.find_nginx()
+        except nginx.SetupError as error:
+            pytest.fail(str(error))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.run_dir = Path(tempfile.mkdtemp(prefix=f"muza-nginx-{self.port}-"))
+        # Started as root, nginx's workers would run as nobody, who cannot read pytest's
+        # private temporary folders: let them run as whoever runs the tests.
+        user = pwd.getpwuid(os.geteuid()).pw_name if os.geteuid() == 0 else None
+        try:
+            conf = nginx.build(self.run_dir, port=self.port, web_root=web_root, models_root=models_root,
+                               workers=str(workers), user=user)
+        except nginx.SetupError as error:
+            pytest.fail(str(error))
+        self.log = open(self.run_dir / "logs" / "stderr.log", "w+")
+        self.proc = subprocess.Popen(nginx.command(conf, binary), stdout=self.log, stderr=subprocess.STDOUT)
+        _wait_healthy(self)
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def live_server():
     """gunicorn serving web/dist and the committed exported_models/."""
     server = LiveServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def nginx_server():
+    """nginx (the production set-up) serving web/dist and the committed exported_models/."""
+    server = NginxServer()
     yield server
     server.stop()
 
