@@ -1,4 +1,4 @@
-"""Corpus reading for the poems studio: NFC vocabulary, whole-block split, bad corpora."""
+"""Corpus reading for the poems studio: NFC vocabulary, tail / whole-block / whole-file splits, bad corpora."""
 from __future__ import annotations
 
 import unicodedata
@@ -47,7 +47,7 @@ def test_cyrillic_vocabulary_and_counts(tmp_path):
 def test_split_takes_whole_blocks(tmp_path):
     path = write_block_corpus(tmp_path / "p.txt", blocks=80)
     blocks = split_blocks(path.read_text(encoding="utf-8"))
-    corpus = read_text_corpus(path, val_fraction=0.2, seed=3)
+    corpus = read_text_corpus(path, val_fraction=0.2, seed=3, split="blocks")
     assert corpus.split_by == "blocks"
     assert corpus.val_units and set(corpus.val_units) <= set(blocks)
     train_blocks = split_blocks(corpus.train_text)
@@ -55,8 +55,31 @@ def test_split_takes_whole_blocks(tmp_path):
     frac = len(corpus.val_text) / (len(corpus.val_text) + len(corpus.train_text))
     assert 0.15 < frac < 0.3
     # deterministic for a seed, different for another
-    assert read_text_corpus(path, 0.2, seed=3).val_units == corpus.val_units
-    assert read_text_corpus(path, 0.2, seed=4).val_units != corpus.val_units
+    assert read_text_corpus(path, 0.2, seed=3, split="blocks").val_units == corpus.val_units
+    assert read_text_corpus(path, 0.2, seed=4, split="blocks").val_units != corpus.val_units
+
+
+def test_a_single_file_holds_out_its_tail(tmp_path):
+    """nanoGPT's cut of tiny Shakespeare: train = text[:int(n * 0.9)], held out = the rest, seed or not."""
+    path = write_block_corpus(tmp_path / "p.txt", blocks=80)
+    text = path.read_text(encoding="utf-8")
+    corpus = read_text_corpus(path)
+    cut = int(len(text) * 0.9)
+    assert corpus.split_by == "tail" and corpus.train_text == text[:cut] and corpus.val_text == text[cut:]
+    assert read_text_corpus(path, seed=5).val_text == corpus.val_text
+    assert corpus.val_units and all(unit in corpus.val_text for unit in corpus.val_units)
+    assert corpus.val_units == split_blocks(corpus.val_text.split("\n", 1)[1])  # not the line the cut splits
+    assert "the end of the text" in corpus.summary()
+    # a folder can be split by its tail too (files joined by blank lines, in reading order)
+    folder = write_folder_corpus(tmp_path / "pjesme", files=12)
+    tail = read_text_corpus(folder, split="tail")
+    joined = "\n\n".join(p.read_text(encoding="utf-8").strip("\n") for p in sorted(folder.glob("*.txt"))) + "\n"
+    assert tail.train_text + tail.val_text == joined and tail.split_by == "tail"
+    assert read_text_corpus(folder).split_by == "files"
+    with pytest.raises(CorpusError, match="--split files"):
+        read_text_corpus(path, split="files")
+    with pytest.raises(CorpusError, match="--val-fraction"):
+        read_text_corpus(path, val_fraction=1e-6, split="tail")
 
 
 def test_folder_split_takes_whole_files(tmp_path):
@@ -71,7 +94,7 @@ def test_folder_split_takes_whole_files(tmp_path):
 
 
 def test_real_lines_come_from_held_out_units(tmp_path):
-    corpus = read_text_corpus(write_block_corpus(tmp_path / "p.txt", blocks=80), val_fraction=0.25)
+    corpus = read_text_corpus(write_block_corpus(tmp_path / "p.txt", blocks=80), val_fraction=0.25, split="blocks")
     lines = real_lines(corpus.val_units, 20, 90, limit=50)
     assert lines
     assert all(20 <= len(line) <= 90 and line in corpus.val_text for line in lines)

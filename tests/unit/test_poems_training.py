@@ -13,7 +13,8 @@ import pytest
 from tests.unit.poems_testdata import CYRILLIC_WORDS, LATIN_WORDS, write_block_corpus, write_folder_corpus
 from training.kit.export import sha256_file, validate_card
 from training.poems import cli
-from training.poems.corpus import read_text_corpus, windows_per_epoch
+from training.poems.batches import stream_steps
+from training.poems.corpus import read_text_corpus
 from training.poems.model import build_model, extend_vocab_weights, load_weights_npz, set_weights_by_layer
 from training.poems.sample import softmax
 
@@ -54,7 +55,8 @@ def latin_export(work):
 def test_run_folder_has_logs_checkpoint_and_snapshots(work):
     run = work["run"]
     state = json.loads((run / "state.json").read_text())
-    assert state["epoch"] == 3 and state["step_in_epoch"] == 0 and state["finished"] == "reached 3 epochs"
+    assert state["epoch"] == 3 and state["step_in_epoch"] == 0
+    assert state["finished"] == f"reached the planned {3 * state['steps_per_epoch']} steps" == f"reached the planned {state['steps']} steps"
     rows = (run / "log.csv").read_text().strip().splitlines()
     assert rows[0].startswith("epoch,train_loss,val_loss,train_bpc,val_bpc") and len(rows) == 4
     vals = [h["val_bpc"] for h in state["history"]]
@@ -62,7 +64,7 @@ def test_run_folder_has_logs_checkpoint_and_snapshots(work):
     assert state["best_val_bpc"] == min(vals)
     assert abs(state["history"][0]["val_bpc"] - state["history"][0]["val_loss"] / np.log(2)) < 1e-9
     assert (run / "loss.png").read_bytes()[:4] == b"\x89PNG"
-    assert (run / "samples.txt").read_text(encoding="utf-8").count("=== epoch") == 3
+    assert (run / "samples.txt").read_text(encoding="utf-8").count("=== epoch") >= 1  # at most once a minute, and at the end
     assert sorted(p.name for p in (run / "snapshots").iterdir()) == ["epoch-001.weights.npz", "epoch-003.weights.npz"]
     assert len(list(run.glob("ckpt-*.index"))) == 1  # older checkpoints are pruned
     config = json.loads((run / "config.json").read_text())
@@ -77,7 +79,7 @@ def test_refuses_to_overwrite_a_run_without_resume(work, capsys):
 def test_killed_run_resumes_exactly(work):
     """Kill (simulated) inside epoch 2 after a mid-epoch checkpoint; the resumed run ends with the same weights."""
     args = ("--epochs", "3", "--dropout", "0.1", "--snapshots", "1,3", "--checkpoint-steps", "5")
-    n_batches = windows_per_epoch(len(read_text_corpus(work["latin"]).train_text), 32) // 8
+    n_batches = stream_steps(len(read_text_corpus(work["latin"]).train_text), 8, 32)
     halt = n_batches + 7  # epoch 2, two steps after the checkpoint at step 5 of the epoch
     assert train(work["runs"], work["latin"], "killed", *args, "--halt-after-steps", str(halt)) == 3
     run = work["runs"] / "poems" / "killed"
@@ -94,6 +96,7 @@ def test_killed_run_resumes_exactly(work):
     b = json.loads((run / "state.json").read_text())
     assert [h["val_loss"] for h in a["history"]] == [h["val_loss"] for h in b["history"]]
     assert b["best_epoch"] == a["best_epoch"] and b["snapshots"] == a["snapshots"]
+    assert b["best_val_stateful"] == a["best_val_stateful"]
     assert b["wall_time_s"] > b["history"][0]["wall_time_s"] > 0
     # resuming a finished run trains no further
     assert train(work["runs"], work["latin"], "killed", "--resume") == 0
@@ -102,7 +105,8 @@ def test_killed_run_resumes_exactly(work):
 
 @pytest.fixture(scope="module")
 def cyr_run(work):
-    """A Cyrillic run stopped by its time budget inside epoch 1, then resumed to 2 epochs."""
+    """A Cyrillic run stopped by its time budget inside epoch 1 (the budget counts from the process start, long
+    gone in pytest: the session makes its one step), then resumed to 2 epochs."""
     runs, corpus = work["runs"], work["cyr"]
     args = ("--epochs", "2", "--snapshots", "1")
     assert train(runs, corpus, "cyr", *args, "--max-minutes", "0.0001") == 0
@@ -114,11 +118,13 @@ def cyr_run(work):
 
 def test_time_budget_stops_inside_an_epoch_and_resumes(cyr_run):
     run, first = cyr_run
-    assert first["epoch"] == 0 and first["step_in_epoch"] >= 1 and first["finished"] is None
-    assert first["history"] == [] and first["ckpt"]
+    assert first["epoch"] == 0 and first["step_in_epoch"] == first["steps"] == 1 and first["finished"] is None
+    assert [h["step"] for h in first["history"]] == [1] and first["ckpt"] and first["plan_from"] == "budget"
     state = json.loads((run / "state.json").read_text())
-    assert state["epoch"] == 2 and [h["epoch"] for h in state["history"]] == [1, 2]
-    assert state["finished"] == "reached 2 epochs" and state["wall_time_s"] >= first["wall_time_s"]
+    per_epoch = state["steps_per_epoch"]
+    assert [h["epoch"] for h in state["history"]] == [round(1 / per_epoch, 4), 1, 2] and state["epoch"] == 2
+    assert state["finished"] == f"reached the planned {2 * per_epoch} steps" and state["plan_from"] == "caps"
+    assert state["wall_time_s"] >= first["wall_time_s"]
 
 
 def _step_probs(model, ids):
@@ -145,7 +151,9 @@ def _check_export(out: Path, run: Path, float16: bool):
     assert vocab == {"chars": config["chars"], "normalization": "NFC"}
     assert card["metrics"]["vocab_size"] == len(vocab["chars"])
     state = json.loads((run / "state.json").read_text())
-    assert card["metrics"]["val_bits_per_char"] == round(state["best_val_bpc"], 4)
+    assert card["metrics"]["val_bits_per_char"] == pytest.approx(state["best_val_bpc"], abs=2e-4)  # scored again
+    assert card["metrics"]["val_nats_per_char_stateful"] == pytest.approx(state["best_val_stateful"], abs=2e-4)
+    assert set(card["metrics"]) == set(card["metrics_method"])
 
     model_json = json.loads((out / "model.json").read_text())
     assert model_json["format"] == "layers-model"

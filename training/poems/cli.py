@@ -10,12 +10,19 @@ import argparse
 import functools
 
 from training.kit import cli as kit_cli
-from training.poems.corpus import MAX_VOCAB, Reader, read_text_corpus
+from training.poems.corpus import MAX_VOCAB, SPLITS, Reader, read_text_corpus
 from training.poems.export import export
 from training.poems.sample import sample
+from training.poems.schedule import DEFAULT_EPOCHS, SCHEDULES
 from training.poems.train import train
 
 DESCRIPTION = "Poems studio: a character-level LSTM (seed 000, seed 001) — train, sample, export."
+
+
+def number(text: str) -> int | float:
+    """A float flag written back as an int when it is one (`--epochs 3`, not 3.0, in the card)."""
+    value = float(text)
+    return int(value) if value.is_integer() else value
 
 
 def int_list(text: str) -> list[int]:
@@ -34,21 +41,36 @@ def add_train(t: argparse.ArgumentParser) -> None:
     kit_cli.add_training(t)
     t.add_argument("--corpus", required=True, help="a UTF-8 text file or a folder of them")
     t.add_argument("--corpus-name", help="short corpus name for the card (default: file/folder name)")
-    for flag, default, helptext in [
-        ("--layers", 1, "LSTM layers"), ("--units", 256, "units per LSTM layer"), ("--embed", 64, "character embedding size"),
-        ("--epochs", 100, "epochs (total, counting resumed ones)"),
-        ("--patience", 5, "early stop after this many epochs without a better validation loss (0: never)"),
-    ]:
-        t.add_argument(flag, type=int, default=default, action=Given, help=f"{helptext} (default {default})")
-    t.set_defaults(**{f"{k}_given": False for k in ("layers", "units", "embed", "epochs", "patience")})
-    t.add_argument("--dropout", type=float, default=0.0, help="dropout after each LSTM layer (default 0)")
-    t.add_argument("--seq-len", type=int, default=100, help="training window length in characters (default 100)")
-    t.add_argument("--batch", type=int, default=256, help="batch size, global across replicas (default 256)")
-    t.add_argument("--lr", type=float, default=0.002, help="Adam learning rate (default 0.002)")
-    t.add_argument("--lr-decay", type=float, default=1.0,
-                   help="multiply the learning rate by this every epoch after --lr-decay-after (default 1: constant)")
-    t.add_argument("--lr-decay-after", type=int, default=10, help="first epoch of the decay (default 10)")
-    t.add_argument("--val-fraction", type=float, default=0.1, help="held-out fraction, by whole files/blocks (0.1)")
+    t.add_argument("--split", choices=SPLITS, default="auto",
+                   help="held-out part: tail (the last --val-fraction of the text), files or blocks (whole units, "
+                        "seeded); auto: tail for one file, files for a folder of 10 or more, else blocks")
+    t.add_argument("--val-fraction", type=float, default=0.1, help="held-out fraction of the corpus (0.1)")
+    auto = "default: chosen from --max-minutes and the corpus size"
+    tracked = [("--layers", int, "LSTM layers"), ("--units", int, "units per LSTM layer"),
+               ("--embed", int, "character embedding size"), ("--batch", int, "batch size, global across replicas"),
+               ("--seq-len", int, "characters per batch row (and the scoring window)"),
+               ("--lr", float, "peak Adam learning rate"), ("--dropout", float, "dropout after each LSTM layer"),
+               ("--epochs", number, "plan: epochs in all (counting resumed ones); default: what fits --max-minutes, "
+                                   f"or {DEFAULT_EPOCHS} without one"),
+               ("--steps", int, "plan: training steps in all; default: as --epochs")]
+    for flag, kind, helptext in tracked:
+        t.add_argument(flag, type=kind, default=None, action=Given,
+                       help=helptext if flag in ("--epochs", "--steps") else f"{helptext} ({auto})")
+    t.add_argument("--patience", type=int, default=0, action=Given,
+                   help="early stop after this many evaluations without a better validation loss (default 0: never)")
+    t.set_defaults(**{f"{k}_given": False for k in ("layers", "units", "embed", "batch", "seq_len", "lr", "dropout",
+                                                    "epochs", "steps", "patience")})
+    t.add_argument("--carry", action=argparse.BooleanOptionalAction, default=True,
+                   help="carry the LSTM state from one batch to the next along contiguous streams (truncated BPTT; "
+                        "default); --no-carry: shuffled windows, each from a zero state")
+    t.add_argument("--lr-schedule", choices=SCHEDULES, default="cosine",
+                   help="after the warm-up, decay to --lr-floor x --lr at the end of the plan (cosine, linear), stay "
+                        "(constant), or epoch-decay (--lr-decay every epoch after --lr-decay-after)")
+    t.add_argument("--warmup", type=float, default=0.02, help="linear warm-up, as a fraction of the plan (0.02)")
+    t.add_argument("--lr-floor", type=float, default=0.1, help="final learning rate as a fraction of --lr (0.1)")
+    t.add_argument("--clip", type=float, default=0.0, help="clip the gradient to this global norm (default 0: off)")
+    t.add_argument("--lr-decay", type=float, default=1.0, help="epoch-decay: factor per epoch (default 1)")
+    t.add_argument("--lr-decay-after", type=int, default=10, help="epoch-decay: first epoch of the decay (10)")
     t.add_argument("--snapshots", type=int_list, default=[1, 10, 40],
                    help="epochs whose weights are kept for 'watch it learn' (default 1,10,40)")
     t.add_argument("--init-from", help="fine-tune: a run folder/name of this studio or an exported model folder")
@@ -57,11 +79,14 @@ def add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--checkpoint-minutes", type=float, default=10.0,
                    help="also checkpoint inside an epoch this often (default 10; 0: only at epoch ends)")
     t.add_argument("--checkpoint-steps", type=int, default=0, help="also checkpoint every N training steps")
-    t.add_argument("--sample-length", type=int, default=300, help="characters sampled after each epoch (0: none)")
+    t.add_argument("--sample-length", type=int, default=300,
+                   help="characters sampled after an epoch, at most once a minute, and at the end (0: none)")
     t.add_argument("--sample-seed", help="seed text for the samples printed after each epoch (default: newline)")
     t.add_argument("--max-vocab", type=int, default=MAX_VOCAB, help="refuse corpora with more distinct characters")
-    t.add_argument("--verbose", type=int, default=1, help="Keras progress: 1 bar, 2 one line per epoch, 0 none")
+    t.add_argument("--verbose", type=int, default=1,
+                   help="1: a progress line every 10 s and a line per evaluation; 0 or 2: evaluations only")
     t.add_argument("--halt-after-steps", type=int, help=argparse.SUPPRESS)  # tests: simulate a kill
+    t.add_argument("--budget-clock", choices=("wall", "cpu"), default="wall", help=argparse.SUPPRESS)  # experiments
 
 
 def add_sample(s: argparse.ArgumentParser) -> None:

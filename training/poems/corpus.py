@@ -3,7 +3,7 @@
 
 **The corpus interface.** The trainer (`train.py`), the export and the sampler take a
 `Corpus` made by a *reader*: a function `reader(path, *, val_fraction, seed, max_vocab,
-base_vocab) -> Corpus`. `read_text_corpus` below is the poems reader; another studio (folk
+base_vocab) -> Corpus` (a reader that also takes `split` gets the train command's `--split`). `read_text_corpus` below is the poems reader; another studio (folk
 tunes in ABC notation, say) supplies its own reader that fills the same fields from its
 own units (tunes instead of poems) and overrides `real_lines` when its "Real or fake?"
 lines are cut differently. What the trainer uses:
@@ -11,9 +11,9 @@ lines are cut differently. What the trainer uses:
 | field / method | what it is |
 | --- | --- |
 | `chars` | the vocabulary in id order (`base_vocab` first when fine-tuning) |
-| `train_text`, `val_text` | the two sides of the split, units joined with blank lines |
+| `train_text`, `val_text` | the two sides of the split (units joined with blank lines, or the two sides of the tail cut) |
 | `val_units` | the held-out units themselves (real lines and the default seed come from them) |
-| `split_by` | what a unit is ("files", "blocks", "tunes"...), for the log and the card |
+| `split_by` | what a unit is ("files", "blocks", "tunes"...) or "tail", for the log and the card |
 | `source`, `name` | where it was read and its short name for the card |
 | `n_chars`, `n_lines`, `summary()` | counts for the log and the card |
 | `real_lines(limit, seed)` | held-out lines for the "Real or fake?" game |
@@ -23,11 +23,17 @@ lines are cut differently. What the trainer uses:
 normalised to Unicode NFC (so "č" is one character whether the file spelled it precomposed
 or as c + combining caron), line endings become "\\n" and a leading BOM is dropped.
 
-**Split and windows.** The validation split takes whole units, never random characters:
-whole files when the corpus is a folder of enough files (one poem per file, as in seed 000's
-corpus), otherwise whole blocks separated by blank lines (speeches, stanzas); `split_units`
-does it for every reader. `epoch_windows` and `val_windows` cut the training and validation
-texts into the windows the network sees.
+**Split.** The validation split (`split`, the train command's `--split`) is one of
+
+* `tail`: the last `val_fraction` of the text, cut at a character (as char-rnn and nanoGPT
+  hold out the last 10% of tiny Shakespeare); the default for a single file;
+* `files`: whole files, drawn in a seeded random order (`split_units`); the default for a
+  folder of at least 10 files (one poem per file, as in seed 000's corpus);
+* `blocks`: whole blank-line separated blocks (speeches, stanzas), drawn the same way; the
+  default for a folder of fewer files.
+
+Readers of other studios split by their own units with `split_units`. The windows and
+batches cut from the two texts are in `batches.py`.
 """
 from __future__ import annotations
 
@@ -38,7 +44,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from training.kit.errors import UserError
 
@@ -46,6 +51,7 @@ MAX_VOCAB = 500
 MIN_FILES_FOR_FILE_SPLIT = 10
 MAX_FILE_BYTES = 200 * 1024 * 1024
 BLOCK_SEPARATOR = "\n\n"
+SPLITS = ("auto", "tail", "files", "blocks")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")
 
 
@@ -81,7 +87,8 @@ class Corpus:
             f"corpus {self.source}: {len(self.texts)} file(s), {self.n_chars:,} characters, "
             f"{self.n_lines:,} lines, vocabulary {len(self.chars)}; "
             f"split by {self.split_by}: train {len(self.train_text):,} chars, "
-            f"validation {len(self.val_text):,} chars ({len(self.val_units)} {self.split_by})"
+            f"validation {len(self.val_text):,} chars "
+            + ("(the end of the text)" if self.split_by == "tail" else f"({len(self.val_units)} {self.split_by})")
         )
 
     def real_lines(self, limit: int = 300, seed: int = 0, min_len: int = 25, max_len: int = 90) -> list[str]:
@@ -191,24 +198,48 @@ def join_units(units: list[str]) -> str:
     return BLOCK_SEPARATOR.join(units) + "\n" if units else ""
 
 
+def tail_split(text: str, val_fraction: float) -> tuple[str, str]:
+    """(training text, held-out text): the held-out text is the last `val_fraction` of `text`,
+    from character int(len * (1 - val_fraction)) on (nanoGPT's cut of tiny Shakespeare)."""
+    cut = int(len(text) * (1 - val_fraction))
+    return text[:cut], text[cut:]
+
+
+def auto_split(n_files: int) -> str:
+    """The split of `--split auto`: the tail of a single file, whole files of a folder of at
+    least MIN_FILES_FOR_FILE_SPLIT files, whole blocks otherwise."""
+    return "tail" if n_files == 1 else "files" if n_files >= MIN_FILES_FOR_FILE_SPLIT else "blocks"
+
+
 def read_text_corpus(path, val_fraction: float = 0.1, seed: int = 0, max_vocab: int = MAX_VOCAB,
-                     base_vocab: list[str] | None = None) -> Corpus:
-    """The poems reader: a UTF-8 file or folder, split by whole files or blank-line blocks."""
+                     base_vocab: list[str] | None = None, split: str = "auto") -> Corpus:
+    """The poems reader: a UTF-8 file or folder, split by its tail, whole files or blank-line blocks."""
     path = Path(path)
     texts = read_text_files(path)
     chars = build_vocab(texts, max_vocab, base_vocab)
-    if len(texts) >= MIN_FILES_FOR_FILE_SPLIT:
-        units, split_by = [t.strip("\n") for _, t in texts], "files"
+    split = auto_split(len(texts)) if split == "auto" else split
+    if split == "tail":
+        text = join_units([t.strip("\n") for _, t in texts]) if len(texts) > 1 else texts[0][1]
+        train_text, val_text = tail_split(text, val_fraction)
+        if len(val_text) < 2 or len(train_text) < 2:
+            raise CorpusError(f"{path}: --val-fraction {val_fraction} leaves {len(train_text)} training and "
+                              f"{len(val_text)} held-out characters of {len(text)}")
+        whole_lines = val_text.split("\n", 1)[1] if "\n" in val_text else ""  # the cut may split a line
+        return Corpus(source=path, texts=texts, chars=chars, train_text=train_text, val_text=val_text,
+                      val_units=split_blocks(whole_lines), split_by="tail")
+    if split == "files":
+        if len(texts) < 2:
+            raise CorpusError(f"{path}: --split files needs a folder of at least two files")
+        units = [t.strip("\n") for _, t in texts]
     else:
-        units, split_by = [b for _, t in texts for b in split_blocks(t)], "blocks"
+        units = [b for _, t in texts for b in split_blocks(t)]
     if len(units) < 2:
         raise CorpusError(
             f"{path}: needs at least two files or two blank-line separated blocks to hold some out for validation"
         )
     train_units, val_units = split_units(units, val_fraction, seed)
     return Corpus(source=path, texts=texts, chars=chars, train_text=join_units(train_units),
-                  val_text=join_units(val_units), val_units=val_units, split_by=split_by)
-
+                  val_text=join_units(val_units), val_units=val_units, split_by=split)
 
 
 def encode(text: str, chars: list[str]) -> list[int]:
@@ -227,48 +258,3 @@ def real_lines(units: list[str], min_len: int = 25, max_len: int = 90, limit: in
                 lines.append(line)
     random.Random(seed).shuffle(lines)
     return lines[:limit]
-
-
-# ---------------------------------------------------------------- windows
-def _windows(ids: np.ndarray, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    win = ids[starts[:, None] + np.arange(length + 1)[None, :]]
-    return win[:, :-1].astype(np.int32), win[:, 1:].astype(np.int32)
-
-
-def epoch_phase(n_ids: int, seq_len: int, rng: np.random.Generator) -> int:
-    return int(rng.integers(0, seq_len)) if n_ids > 2 * (seq_len + 1) else 0
-
-
-def windows_per_epoch(n_ids: int, seq_len: int) -> int:
-    """Training windows every epoch has at least (whatever its phase): the number of batches
-    per epoch is counted from it, so no epoch runs short of batches."""
-    largest_phase = seq_len - 1 if n_ids > 2 * (seq_len + 1) else 0
-    n = (n_ids - 1 - largest_phase) // seq_len
-    if n < 1:
-        raise CorpusError(f"training text has {n_ids} characters, fewer than --seq-len {seq_len} + 1")
-    return n
-
-
-def epoch_windows(ids: np.ndarray, seq_len: int, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
-    """Input/target windows for one epoch: a random phase and a shuffled order, both a function of (seed, epoch).
-
-    Because the order depends only on (seed, epoch), a resumed run sees exactly the
-    batches the uninterrupted run would have seen.
-    """
-    rng = np.random.default_rng([seed, epoch])
-    offset = epoch_phase(len(ids), seq_len, rng)
-    n = (len(ids) - 1 - offset) // seq_len
-    if n < 1:
-        raise CorpusError(f"training text has {len(ids)} characters, fewer than --seq-len {seq_len} + 1")
-    starts = offset + np.arange(n) * seq_len
-    return _windows(ids, starts[rng.permutation(n)], seq_len)
-
-
-def val_windows(ids: np.ndarray, seq_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """Consecutive non-overlapping windows of `seq_len` (shorter for a short text) from the
-    start of the validation text; the characters after the last whole window are not scored."""
-    if len(ids) < 2:
-        return np.zeros((0, seq_len), np.int32), np.zeros((0, seq_len), np.int32)
-    length = min(seq_len, len(ids) - 1)
-    n = (len(ids) - 1) // length
-    return _windows(ids, np.arange(n) * length, length)

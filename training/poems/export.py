@@ -24,32 +24,43 @@ from training.kit.quantise import choose_dtype, round_weights
 from training.poems.corpus import MAX_VOCAB, Corpus, Reader, encode
 from training.poems.model import (BEST, architecture, build_model, load_run_weights, set_weights_by_layer,
                                   step_model_from)
-from training.poems.run import read_run_corpus, reproduce_command
+from training.poems.evaluate import STATEFUL_METHOD, windowed_method
+from training.poems.run import read_run_corpus, run_command, source_command
 from training.poems.sample import DEFAULT_SEED_TEXT, StepRunner, softmax
+from training.poems.report import bits
 
 PARITY_BOUND = 1e-4  # one-step copy vs training model, float32 weights
 GREEDY_CHARS = 40
 
 
+def split_text(config: dict) -> str:
+    if config.get("split_by") == "tail":
+        return f"the last {config['val_fraction']:.0%} of the corpus text (tail split, cut at a character)"
+    return (f"{config['val_fraction']:.0%} of the corpus in whole {config['split_by']} "
+            f"(seeded shuffle with seed {config['seed']})")
+
+
 def metrics_method(config: dict, probe_chars: int, primer_chars: int) -> dict[str, str]:
     """How each card metric is computed, in the run's own terms."""
     seq = config["seq_len"]
-    split = (f"validation split ({config['val_fraction']:.0%} of the corpus in whole {config['split_by']}, "
-             f"seeded shuffle with seed {config['seed']})")
-    val = (f"{split}: consecutive non-overlapping windows of {seq} characters from its start, each read from a "
-           "zero LSTM state by the stateless training model (dropout off), mean cross-entropy over every "
-           "predicted character; float32 weights of the epoch evaluated (the best epoch for the model, the "
-           "snapshot's epoch for a snapshot), before rounding for storage")
+    scored = (f"held-out split ({split_text(config)}), every target of it (each character after the first, "
+              "predicted from the held-out characters before it); mean cross-entropy of the float32 best weights "
+              "(the best validation of the run), dropout off, before rounding for storage")
+    windowed = f"{scored}; {windowed_method(seq)} — the figure compared across runs"
+    stateful = f"{scored}; {STATEFUL_METHOD}"
     return {
-        "val_bits_per_char": val + "; in bits (nats / ln 2)",
-        "val_nats_per_char": val + "; in nats",
-        "train_bits_per_char": (f"training split, the best epoch: mean of the per-batch training losses over that "
-                                f"epoch's shuffled windows of {seq} characters (seeded random phase), dropout on, "
-                                "weights changing during the epoch; in bits"),
+        "val_bits_per_char": windowed + "; in bits (nats / ln 2)",
+        "val_nats_per_char": windowed + "; in nats",
+        "val_bits_per_char_stateful": stateful + "; in bits (nats / ln 2)",
+        "val_nats_per_char_stateful": stateful + "; in nats",
+        "train_bits_per_char": ("training split, at the best validation: mean of the per-batch training losses since "
+                                f"the start of that epoch (batches of {config['batch']} x {seq} characters, "
+                                f"{'state carried across batches' if config.get('carry') else 'windows from a zero state'}), "
+                                "dropout on, weights changing during the epoch; in bits"),
         "corpus_chars": "characters of every corpus file as read (NFC, \\n line endings)",
         "corpus_lines": "lines of every corpus file (newlines, plus a last line without one)",
-        "train_chars": "characters of the training split: its units joined by blank lines",
-        "val_chars": "characters of the validation split: its units joined by blank lines",
+        "train_chars": "characters of the training split",
+        "val_chars": "characters of the held-out split",
         "vocab_size": "distinct characters of the corpus and newline (after the source model's when fine-tuned)",
         "float16_max_prob_diff": (f"max |Δp| over the next-character distributions after each of the first "
                                   f"{probe_chars} validation characters, fed one at a time to the stateful one-step "
@@ -59,6 +70,34 @@ def metrics_method(config: dict, probe_chars: int, primer_chars: int) -> dict[st
                                            "a time and the training model's last-step distribution over the whole "
                                            "primer; float32 best weights"),
     }
+
+
+def held_out_losses(config: dict, weights: dict, corpus: Corpus) -> tuple[float, float]:
+    """(windowed, stateful) held-out loss in nats of `weights` (evaluate.py)."""
+    from training.poems.evaluate import Scorer
+
+    model = build_model(len(config["chars"]), **architecture(config), carry=True)
+    set_weights_by_layer(model, weights)
+    scorer = Scorer(model, config["layers"], config["units"], config["seq_len"])
+    ids = np.array(encode(corpus.val_text, config["chars"]), np.int32)
+    return scorer.windowed(ids), scorer.stateful(ids)
+
+
+def epochs_trained(state) -> float:
+    per_epoch = state.get("steps_per_epoch")
+    if per_epoch and state.get("step_in_epoch"):
+        return round(state["epoch"] + state["step_in_epoch"] / per_epoch, 3)
+    return state["epoch"]
+
+
+def schedule_record(config: dict, state) -> dict:
+    """How the run's batches and learning rate went, for the card (runs before plans: nothing)."""
+    if not state.get("plan_from"):
+        return {}
+    return {"carry": bool(config.get("carry")), "lr_schedule": config.get("lr_schedule"),
+            "warmup": config.get("warmup"), "lr_floor": config.get("lr_floor"), "clip": config.get("clip"),
+            "plan_from": state["plan_from"], "planned_steps": state.get("plan_steps"),
+            "chosen_by_sizing": config.get("chosen", [])}
 
 
 def _snapshots(state, wanted: list[int] | None) -> list[tuple[int, float]]:
@@ -129,9 +168,12 @@ def export(args, studio: str, reader: Reader) -> int:
     config, weights = load_run_weights(run)
     state = runs.RunState(run)
     chars, arch = config["chars"], architecture(config)
-    best = next(h for h in state["history"] if h["epoch"] == state["best_epoch"])
+    best = next(h for h in state["history"] if h.get("step", h["epoch"]) == state.get("best_step", state["best_epoch"]))
     corpus = read_run_corpus(config, reader, MAX_VOCAB)
     check = Check(args, config, weights, corpus)
+    windowed, stateful = held_out_losses(config, weights, corpus)
+    print(f"held-out loss of the best weights: {windowed:.4f} nats/char windowed ({bits(windowed):.4f} bits; "
+          f"recorded in training {best['val_loss']:.4f}), {stateful:.4f} nats/char stateful ({bits(stateful):.4f} bits)")
     snaps = _snapshots(state, args.snapshots)
     out = Path(args.out) if args.out else DEFAULT_EXPORT_ROOT / studio / args.name
     step_model = check.step_model
@@ -157,14 +199,16 @@ def export(args, studio: str, reader: Reader) -> int:
             raise UserError(f"export is {size / 1e6:.1f} MB, over --max-mb {args.max_mb}; "
                             "use fewer snapshots or a smaller network")
         init = config.get("init_from")
-        cmd = reproduce_command(config, state["epoch"], studio)
+        cmd = run_command(config, state, studio)
         if init and init.get("command"):
-            cmd = f"{reproduce_command(init, init.get('best_epoch') or init.get('epochs'), studio)} && {cmd}"
+            cmd = f"{source_command(init, studio)} && {cmd}"
         note, trained_on = args.hardware_note, state.get("hardware")
         metrics = {
-            "val_bits_per_char": round(best["val_bpc"], 4),
+            "val_bits_per_char": round(bits(windowed), 4),
             "train_bits_per_char": round(best["train_bpc"], 4),
-            "val_nats_per_char": round(best["val_loss"], 4),
+            "val_nats_per_char": round(windowed, 4),
+            "val_bits_per_char_stateful": round(bits(stateful), 4),
+            "val_nats_per_char_stateful": round(stateful, 4),
             "corpus_chars": corpus.n_chars,
             "corpus_lines": corpus.n_lines,
             "train_chars": len(corpus.train_text),
@@ -183,13 +227,14 @@ def export(args, studio: str, reader: Reader) -> int:
                 "dataset": args.dataset or f"{config['corpus_name']} ({corpus.n_chars:,} characters)",
                 "dataset_licence": args.dataset_licence or "see the corpus",
                 "command": cmd,
-                "epochs": state["epoch"],
+                "epochs": epochs_trained(state),
+                "steps": int(state.get("steps", 0)),
                 "wall_time_s": round(float(state["wall_time_s"]), 1),
                 **({"hardware": ", ".join(filter(None, [trained_on, note]))} if trained_on else {}),
                 "best_epoch": state["best_epoch"],
                 "architecture": {**arch, "seq_len": config["seq_len"], "batch": config["batch"], "lr": config["lr"],
-                                 "optimizer": "Adam"},
-                "split": f"validation = {config['val_fraction']:.0%} of the corpus by whole {config['split_by']}",
+                                 "optimizer": "Adam", **schedule_record(config, state)},
+                "split": f"validation = {split_text(config)}",
                 **({"init_from": init} if init else {}),
                 **({"stopped": state["finished"]} if state.get("finished") else {}),
             },

@@ -1,9 +1,12 @@
 """The network of the character studios and its weights (run folders and exported models).
 
-Embedding -> LSTM x layers (-> Dropout) -> Dense logits. The training model is stateless and
-reads windows of ids; the one-step copy is stateful with batch 1 (the browser feeds one
-character at a time and keeps the LSTM state inside the layers). Layer names are shared, so
-weights copy by name. Weights are kept by layer name in plain .npz files, independent of
+Embedding -> LSTM x layers (-> Dropout) -> Dense logits. The training model reads a batch of
+id sequences and, built with `carry=True`, takes each layer's initial state (h, c) as inputs
+and returns the final states beside the logits, so that the trainer carries the state from
+one batch to the next (truncated back-propagation through time) and scores a text as one
+stream. The one-step copy is stateful with batch 1 (the browser feeds one character at a
+time and keeps the LSTM state inside the layers). Layer names are shared, so weights copy
+by name. Weights are kept by layer name in plain .npz files, independent of
 Keras' weight-file formats.
 """
 from __future__ import annotations
@@ -23,8 +26,9 @@ ARCH_KEYS = ("layers", "units", "embed", "dropout")
 
 
 def build_model(vocab_size: int, layers: int = 1, units: int = 256, embed: int = 64, dropout: float = 0.0,
-                stateful: bool = False):
-    """Training model (stateful=False): ids [B, T] -> logits [B, T, V].
+                stateful: bool = False, carry: bool = False):
+    """Training model (stateful=False): ids [B, T] -> logits [B, T, V], from a zero state; with
+    `carry`: [ids, h1, c1, h2, c2, ...] -> [logits, h1, c1, ...] (states [B, units]).
 
     One-step model (stateful=True): ids [1, 1] -> logits [1, V], LSTM state kept in the layers.
     """
@@ -34,14 +38,30 @@ def build_model(vocab_size: int, layers: int = 1, units: int = 256, embed: int =
         inp = keras.Input(batch_shape=(1, 1), dtype="int32", name="chars")
     else:
         inp = keras.Input(shape=(None,), dtype="int32", name="chars")
+    states_in = [keras.Input(shape=(units,), name=f"{k}{i + 1}_in") for i in range(layers) for k in "hc"] \
+        if carry else []
+    states_out = []
     x = keras.layers.Embedding(vocab_size, embed, name="embed")(inp)
     for i in range(layers):
         last = i == layers - 1
-        x = keras.layers.LSTM(units, return_sequences=not (stateful and last), stateful=stateful, name=f"lstm{i + 1}")(x)
+        lstm = keras.layers.LSTM(units, return_sequences=not (stateful and last), stateful=stateful,
+                                 return_state=carry, name=f"lstm{i + 1}")
+        if carry:
+            x, h, c = lstm(x, initial_state=states_in[2 * i:2 * i + 2])
+            states_out += [h, c]
+        else:
+            x = lstm(x)
         if dropout and not stateful:
             x = keras.layers.Dropout(dropout, name=f"drop{i + 1}")(x)
     logits = keras.layers.Dense(vocab_size, name="logits")(x)
+    if carry:
+        return keras.Model([inp, *states_in], [logits, *states_out], name="poet_carry")
     return keras.Model(inp, logits, name="poet_step" if stateful else "poet")
+
+
+def zero_states(layers: int, units: int, batch: int) -> list[np.ndarray]:
+    """The carry model's zero initial states: (h, c) per layer, [batch, units] each."""
+    return [np.zeros((batch, units), np.float32) for _ in range(2 * layers)]
 
 
 def architecture(config: dict) -> dict:

@@ -2,11 +2,14 @@
 source) or resuming one, and the command that reproduces it for the card.
 
 The run lives in `<runs>/<studio>/<name>/` (kit.runs). `config.json` says what the run is
-(corpus, vocabulary, network, schedule, the train argv); `state.json` how far it got
-(epoch, step inside the epoch, best validation loss, history, snapshots, wall time).
+(corpus and split, vocabulary, network and batch shape — those the command line did not give
+are chosen by sizing.py and listed in `chosen` —, schedule, caps, the train argv);
+`state.json` how far it got (epoch, step inside the epoch, global step, the plan, best
+validation loss, history, snapshots, wall time).
 """
 from __future__ import annotations
 
+import inspect
 import shlex
 import shutil
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 from training.kit import command, runs
 from training.kit.errors import UserError
 from training.kit.files import read_json
+from training.poems import sizing
 from training.poems.corpus import Corpus, Reader
 from training.poems.model import load_model_dir, resolve_model_path
 
@@ -21,13 +25,14 @@ from training.poems.model import load_model_dir, resolve_model_path
 def fresh_state() -> dict:
     return {"epoch": 0, "step_in_epoch": 0, "partial_loss_sum": 0.0, "best_val_bpc": None, "best_epoch": 0,
             "bad_epochs": 0, "wall_time_s": 0.0, "history": [], "snapshots": {}, "finished": None,
-            "ckpt": None, "steps": 0}
+            "ckpt": None, "steps": 0, "plan_steps": None}
 
 
-def reproduce_command(config: dict, epochs: int | None, studio: str) -> str:
-    """The run's train command with the epochs actually trained (across resumes) and without
-    the session-only flags. Runs recorded before the argv was kept are parsed from their
-    command; an exported model's command is already final."""
+def reproduce_command(config: dict, epochs: float | None, studio: str, steps: int | None = None) -> str:
+    """The run's train command with the amount trained (`--epochs`, or `--steps` for a run planned
+    from a time budget), the shape sizing.py chose written out, and without the session-only
+    flags. Runs recorded before the argv was kept are parsed from their command; an exported
+    model's command is already final."""
     prefix = f"python -m training {studio} train "
     if config.get("argv") is not None:
         words = list(config["argv"])
@@ -36,18 +41,51 @@ def reproduce_command(config: dict, epochs: int | None, studio: str) -> str:
         words = shlex.split(config["command"])[5:]
     else:
         return config.get("command", "")
-    return command.reproduce(studio, "train", words, epochs=epochs or None)
+    words = command.clean_argv(words, {**command.SESSION_FLAGS, "--budget-clock": 1})
+    for key in config.get("chosen", []):
+        words = command.set_flag(words, "--" + key.replace("_", "-"), config[key])
+    return command.reproduce(studio, "train", words, epochs=epochs or None, steps=steps)
 
 
-def corpus_options(args, base_vocab: list[str] | None = None) -> dict:
-    return {"val_fraction": args.val_fraction, "seed": args.seed, "max_vocab": args.max_vocab, "base_vocab": base_vocab}
+def run_command(config: dict, state, studio: str) -> str:
+    """The card's command of a run: what its plan was made of (see schedule.py)."""
+    if state.get("plan_from") == "budget":
+        return reproduce_command(config, None, studio, steps=state["steps"])
+    if state.get("plan_from"):
+        return reproduce_command(config, config.get("epochs"), studio, steps=config.get("steps"))
+    return reproduce_command(config, state["epoch"], studio)  # runs before plans: the epochs trained
+
+
+def source_command(init: dict, studio: str) -> str:
+    """The command of a fine-tuning run's source (its config as recorded in `init_from`)."""
+    if init.get("plan_from") == "budget":
+        return reproduce_command(init, None, studio, steps=init.get("trained_steps"))
+    if init.get("plan_from"):
+        return reproduce_command(init, init.get("epochs"), studio, steps=init.get("steps"))
+    return reproduce_command(init, init.get("best_epoch") or init.get("epochs"), studio)  # sources before plans
+
+
+def takes_split(reader: Reader) -> bool:
+    params = inspect.signature(reader).parameters.values()
+    return any(p.name == "split" or p.kind is p.VAR_KEYWORD for p in params)
+
+
+def corpus_options(args, reader: Reader, base_vocab: list[str] | None = None) -> dict:
+    options = {"val_fraction": args.val_fraction, "seed": args.seed, "max_vocab": args.max_vocab,
+               "base_vocab": base_vocab}
+    if takes_split(reader):
+        options["split"] = args.split
+    elif args.split != "auto":
+        raise UserError(f"--split {args.split}: this studio's corpora are split by their own units")
+    return options
 
 
 def read_run_corpus(config: dict, reader: Reader, max_vocab: int) -> Corpus:
     """The corpus of a run, read again the way the run first read it; refused if it changed."""
+    split = {"split": config["split"]} if config.get("split") and takes_split(reader) else {}
     corpus = reader(config["corpus"], val_fraction=config["val_fraction"], seed=config["seed"],
                     max_vocab=max(max_vocab, len(config["chars"])),
-                    base_vocab=config["chars"] if config.get("init_from") else None)
+                    base_vocab=config["chars"] if config.get("init_from") else None, **split)
     if corpus.chars != config["chars"]:
         raise UserError(f"the corpus at {config['corpus']} changed since the run started (vocabulary differs)")
     return corpus
@@ -67,37 +105,49 @@ def _init_source(args, studio: str, arch: dict) -> tuple[list[str], dict]:
     src = resolve_model_path(args.init_from, studio, args.runs_dir)
     src_config, _ = load_model_dir(src)
     for k in ("layers", "units", "embed"):
-        if arch[k] != src_config[k] and getattr(args, f"{k}_given"):
+        if arch[k] is not None and arch[k] != src_config[k]:
             print(f"note: --{k} {arch[k]} ignored, the network comes from {src} ({k}={src_config[k]})")
         arch[k] = src_config[k]
     src_state = read_json(src / runs.STATE) if (src / runs.STATE).exists() else {}
     return src_config["chars"], {
         "path": str(src.resolve()), "command": src_config.get("command", ""), "argv": src_config.get("argv"),
-        "epochs": src_state.get("epoch"), "best_epoch": src_state.get("best_epoch"),
+        "chosen": src_config.get("chosen", []), **{k: src_config.get(k) for k in sizing.KEYS + ("epochs", "steps")},
+        "trained_epochs": src_state.get("epoch"), "trained_steps": src_state.get("steps"),
+        "plan_from": src_state.get("plan_from"), "best_epoch": src_state.get("best_epoch"),
         "val_bits_per_char": src_state.get("best_val_bpc")}
 
 
 def new_config(args, studio: str, reader: Reader) -> dict:
-    arch = {"layers": args.layers, "units": args.units, "embed": args.embed, "dropout": args.dropout}
+    given = {k: getattr(args, k) for k in sizing.KEYS if getattr(args, k) is not None}
+    arch = {k: given.get(k) for k in ("layers", "units", "embed")}
     base_chars, init = _init_source(args, studio, arch) if args.init_from else (None, None)
-    corpus = reader(args.corpus, **corpus_options(args, base_chars))
+    given.update({k: v for k, v in arch.items() if v is not None})
+    corpus = reader(args.corpus, **corpus_options(args, reader, base_chars))
+    shape = {**sizing.choose(args.max_minutes, len(corpus.train_text)), **given}
     return {
-        "version": 1,
+        "version": 2,
         "studio": studio,
         "name": args.name,
         "corpus": str(Path(args.corpus).resolve()),
         "corpus_name": args.corpus_name or corpus.name,
         "chars": corpus.chars,
-        **arch,
-        "seq_len": args.seq_len,
-        "batch": args.batch,
-        "lr": args.lr,
+        **{k: shape[k] for k in sizing.KEYS},
+        "chosen": [k for k in sizing.KEYS if k not in given],
+        "sizing": sizing.describe(args.max_minutes, len(corpus.train_text)),
+        "carry": args.carry,
+        "lr_schedule": args.lr_schedule,
+        "warmup": args.warmup,
+        "lr_floor": args.lr_floor,
+        "clip": args.clip,
         "lr_decay": args.lr_decay,
         "lr_decay_after": args.lr_decay_after,
+        "split": args.split,
         "val_fraction": args.val_fraction,
         "seed": args.seed,
         "patience": args.patience,
         "epochs": args.epochs,
+        "steps": args.steps,
+        "budget_minutes": args.max_minutes,
         "snapshots": sorted(set(args.snapshots)),
         "strategy": args.strategy,
         "init_from": init,
@@ -112,11 +162,15 @@ def open_run(args, studio: str, reader: Reader, run: Path) -> tuple[dict, runs.R
     None when a resumed run has already finished and no larger --epochs asks for more."""
     if args.resume and (run / runs.STATE).exists():
         config, state = runs.read_config(run), runs.RunState(run, fresh_state())
+        for cap in ("epochs", "steps"):  # a cap given again on resume replaces the run's (re-plans it)
+            if getattr(args, f"{cap}_given") and config.get(cap) != getattr(args, cap):
+                config[cap] = getattr(args, cap)
+                runs.write_config(run, config)
         best = "none yet" if state["best_val_bpc"] is None else f"{state['best_val_bpc']:.4f} bits/char"
         print(f"resuming run {run} at epoch {state['epoch']} step {state['step_in_epoch']} "
               f"(best validation {best}, {state['wall_time_s']:.0f} s so far)")
-        if state.get("finished") and not args.epochs_given:
-            print(f"run already finished ({state['finished']}); pass a larger --epochs to train further")
+        if state.get("finished") and not (args.epochs_given or args.steps_given or args.max_minutes):
+            print(f"run already finished ({state['finished']}); pass a larger --epochs or --steps to train further")
             return None
         return config, state
     if (run / runs.STATE).exists() and not args.force:

@@ -4,12 +4,28 @@
 `train(args, studio, reader)` trains in `<runs>/<studio>/<name>/` (kit.runs); the studio is a
 parameter, so another studio calls the same function with its own name and reader.
 
-Training is stateless, on windows of `--seq-len` characters (corpus.epoch_windows):
-Embedding -> LSTM x layers (-> Dropout) -> Dense logits. The run folder holds the
-configuration, the latest checkpoint (weights + optimizer + dropout RNG + epoch/step
-counters), the best-validation weights, snapshots, a CSV log, a loss curve and samples.
-`--resume` continues exactly where the last checkpoint left off: the data order and the
-learning rate depend only on (seed, epoch).
+**Batches.** By default (`--carry`) truncated back-propagation through time, as char-rnn does:
+`--batch` contiguous streams of the training text, `--seq-len` characters of each per batch,
+the LSTM state carried from one batch to the next and zeroed at the start of each epoch
+(batches.py, steps.py). `--no-carry` reads shuffled windows, each from a zero state.
+
+**Plan and learning rate** (schedule.py): the run is planned for a number of steps — what
+fits in `--max-minutes`, measured as it trains, or `--steps` / `--epochs` — and the
+learning rate warms up and decays to the end of that plan. The network's size, batch and
+sequence length not given on the command line are chosen from the budget and the corpus
+size (sizing.py).
+
+**Evaluation** (evaluate.py): the held-out loss over windows of `--seq-len` from a zero
+state, at epoch ends (with a budget, at most every tenth of it, and at snapshot epochs) and
+when the session stops; the best weights are kept. When the session ends, the best weights
+are also scored with the state carried through the whole held-out text.
+
+**Run folder and resume.** The folder holds the configuration, the latest checkpoint
+(weights, optimizer, dropout RNG, the carried LSTM state of every replica, the step
+counters and the plan), the best weights, snapshots, a CSV log, a loss curve and samples.
+`--resume` continues exactly where the last checkpoint left off: the batches depend only on
+(seed, epoch, step), the learning rate on (step, plan), and the carried state comes back
+from the checkpoint.
 
 Distributed training: `--strategy mirrored` uses tf.distribute.MirroredStrategy over the
 local devices (GPUs, or logical CPU devices); `--strategy multiworker` uses
@@ -19,14 +35,13 @@ worker, e.g. for two machines
     TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]},
                 "task": {"type": "worker", "index": 0}}'   # index 1 on host2
 
-and the same train command on both. `--batch` is the global batch. Worker 0 is the chief and
-writes the run folder; the other workers write theirs into `<run>/workers/<index>` (needed by
-the collective checkpoint save, then unused).
+and the same train command on both. `--batch` is the global batch (a multiple of the
+replicas; each replica keeps its own rows' state). Worker 0 is the chief and writes the run
+folder; the other workers write theirs into `<run>/workers/<index>` (needed by the
+collective checkpoint save and for their carried state).
 """
 from __future__ import annotations
 
-import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -37,51 +52,25 @@ from training.kit import runs
 from training.kit.errors import Halted
 from training.kit.files import append_csv
 from training.kit.machine import hardware, is_chief, make_strategy, set_threads, worker_dir
-from training.poems.corpus import CorpusError, Reader, encode, epoch_windows, val_windows, windows_per_epoch
+from training.poems.batches import epoch_windows, stream_batch, stream_steps, window_steps
+from training.poems.corpus import Reader, encode
 from training.poems.model import (BEST, LAST, architecture, build_model, extend_vocab_weights, load_model_dir,
-                                  save_weights_npz, set_weights_by_layer, snapshot_path, weights_by_layer)
+                                  load_weights_npz, save_weights_npz, set_weights_by_layer, snapshot_path,
+                                  weights_by_layer)
+from training.poems.report import bits, plot_history, progress_line
 from training.poems.run import corpus_options, open_run, read_run_corpus
 from training.poems.sample import DEFAULT_SEED_TEXT, StepRunner, generate
+from training.poems.schedule import DEFAULT_EPOCHS, BudgetPlan, ProcessClock, cap_plan, lr_at
 
-LN2 = math.log(2.0)
-
-
-def bits(nats: float) -> float:
-    return float(nats) / LN2
-
-
-def lr_at(config: dict, epoch: int) -> float:
-    """Learning rate of 0-based `epoch`: a function of the epoch only, so resuming keeps the schedule."""
-    decay, after = config.get("lr_decay", 1.0), config.get("lr_decay_after", 10)
-    return float(config["lr"] * decay ** max(0, epoch + 1 - after))
-
-
-def plot_history(history: list[dict], path: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=100)
-    ep = [h["epoch"] for h in history]
-    ax.plot(ep, [h["train_bpc"] for h in history], "o-", label="train")
-    ax.plot(ep, [h["val_bpc"] for h in history], "o-", label="validation")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("bits per character")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, path)
+EVAL_SHARE = 0.1  # with a budget, evaluate at an epoch end once this share of it has passed since the last
+SAMPLE_EVERY_S = 60.0  # samples and the loss plot at most this often (and when the session ends)
 
 
 def train(args, studio: str, reader: Reader) -> int:
     """Train a character model on a UTF-8 corpus (file or folder)."""
+    clock = ProcessClock(args.max_minutes, cpu=args.budget_clock == "cpu", threads=args.threads)
     if not args.resume:  # check the corpus before the slow TensorFlow import
-        reader(args.corpus, **corpus_options(args))
+        reader(args.corpus, **corpus_options(args, reader))
     import tf_keras as keras
 
     set_threads(args.threads, args.deterministic)
@@ -93,7 +82,11 @@ def train(args, studio: str, reader: Reader) -> int:
     if opened is None:
         return 0
     config, state = opened
-    session = Session(args, run, config, state, read_run_corpus(config, reader, args.max_vocab), strategy)
+    session = Session(args, run, config, state, read_run_corpus(config, reader, args.max_vocab), strategy, clock)
+    if session.budget is None and session.plan is not None and state["steps"] >= session.plan:
+        print(f"run already finished ({state['steps']} of {session.plan} planned steps); "
+              "pass a larger --epochs or --steps to train further")
+        return 0
     try:
         stop_reason = session.loop()
     except Halted as err:
@@ -104,59 +97,78 @@ def train(args, studio: str, reader: Reader) -> int:
 
 
 class Session:
-    """One training session of a run: the model, its checkpoint, the epoch loop."""
+    """One training session of a run: the model, its checkpoint, the plan, the step loop."""
 
-    def __init__(self, args, run: Path, config: dict, state: runs.RunState, corpus, strategy):
-        self.args, self.run, self.config, self.state, self.strategy = args, run, config, state, strategy
+    def __init__(self, args, run: Path, config: dict, state: runs.RunState, corpus, strategy, clock):
+        import tensorflow as tf
+
+        from training.poems.evaluate import Scorer
+        from training.poems.steps import Replicated
+
+        self.args, self.run, self.config, self.state, self.clock = args, run, config, state, clock
         self.chief = is_chief(strategy)
         print(corpus.summary())
         self.chars = config["chars"]
-        self.seq_len, self.batch = config["seq_len"], config["batch"]
+        self.seq_len, self.batch, self.carry = config["seq_len"], config["batch"], config.get("carry", False)
         self.train_ids = np.array(encode(corpus.train_text, self.chars), np.int32)
-        self.vx, self.vy = val_windows(np.array(encode(corpus.val_text, self.chars), np.int32), self.seq_len)
-        self.n_batches = windows_per_epoch(len(self.train_ids), self.seq_len) // self.batch
-        if self.n_batches < 1:
-            raise CorpusError(f"the training text makes fewer windows than one batch of {self.batch}; "
-                              "lower --batch or --seq-len")
-        given = not args.resume
-        self.epochs = args.epochs if args.epochs_given or given else config.get("epochs", args.epochs)
-        self.patience = args.patience if args.patience_given or given else config.get("patience", args.patience)
-        self.model, self.optimizer, self.ckpt = self._build()
-        self.sampler = StepRunner(build_model(len(self.chars), config["layers"], config["units"], config["embed"],
-                                              0.0, stateful=True))
-        self.state["hardware"] = hardware()
-        self.clock = runs.WallClock(args.max_minutes)
-        self.wall_base = state["wall_time_s"]
-        self.ckpt_seconds = args.checkpoint_minutes * 60 if args.checkpoint_minutes else None
-        self.sample_seed = args.sample_seed if args.sample_seed is not None else DEFAULT_SEED_TEXT
-
-    def _build(self):
-        import tensorflow as tf
-        import tf_keras as keras
-
-        config, state, vocab = self.config, self.state, len(self.chars)
-        with self.strategy.scope():
-            model = build_model(vocab, **architecture(config))
-            optimizer = keras.optimizers.Adam(config["lr"])
-            model.compile(optimizer, keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        with self.strategy.scope():  # build the optimizer slots now so that the checkpoint restores them
-            optimizer.build(model.trainable_variables)
+        self.val_ids = np.array(encode(corpus.val_text, self.chars), np.int32)
+        count = stream_steps if self.carry else window_steps
+        self.steps_per_epoch = state["steps_per_epoch"] = count(len(self.train_ids), self.batch, self.seq_len)
+        self.patience = args.patience if args.patience_given or not args.resume else config.get("patience", 0)
+        self.net = Replicated(strategy, config, len(self.chars))
+        model = self.net.model
         # Keras keeps the dropout RNG out of checkpoints; add its state so that a resumed run draws the same masks
         rng_states = {f"rng_{layer.name}": layer._random_generator._generator.state for layer in model.layers
                       if getattr(getattr(layer, "_random_generator", None), "_generator", None) is not None}
-        ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, **rng_states)
+        self.ckpt = tf.train.Checkpoint(model=model, optimizer=self.net.optimizer, **rng_states)
+        self._restore()
+        self.scorer = Scorer(model, config["layers"], config["units"], self.seq_len)
+        self.sampler = StepRunner(build_model(len(self.chars), config["layers"], config["units"], config["embed"],
+                                              0.0, stateful=True))
+        self.state["hardware"] = hardware()
+        self.wall_base = state["wall_time_s"]
+        self.ckpt_seconds = args.checkpoint_minutes * 60 if args.checkpoint_minutes else None
+        self.sample_seed = args.sample_seed if args.sample_seed is not None else DEFAULT_SEED_TEXT
+        self.plan, self.budget = self._plan()
+        self._windows = (None, None, None)
+        self.last_eval = self.last_sample = self.last_print = time.monotonic()
+        print(f"model: {config['layers']} x LSTM {config['units']}, embed {config['embed']}, "
+              f"dropout {config['dropout']}, vocab {len(self.chars)}, {model.count_params():,} parameters; "
+              f"{self.steps_per_epoch} batches of {self.batch} x {self.seq_len} per epoch "
+              f"({'state carried across batches' if self.carry else 'each window from a zero state'}); "
+              f"strategy {args.strategy} ({strategy.num_replicas_in_sync} replica(s)); {self.plan_text()}", flush=True)
+
+    def _restore(self) -> None:
+        config, state = self.config, self.state
         if state.get("ckpt"):
-            ckpt.restore(str(self.run / state["ckpt"])).assert_existing_objects_matched()
+            self.ckpt.restore(str(self.run / state["ckpt"])).assert_existing_objects_matched()
+            carry = self.run / f"{state['ckpt']}.carry.npz"
+            if self.carry and state["step_in_epoch"] and carry.exists():
+                with np.load(carry) as saved:
+                    self.net.restore({k: saved[k] for k in saved.files})
         elif config.get("init_from"):
             src_config, src_weights = load_model_dir(Path(config["init_from"]["path"]))
             src_chars = src_config["chars"]
-            set_weights_by_layer(model, extend_vocab_weights(src_weights, src_chars, self.chars, config["seed"]))
-            print(f"initialised from {config['init_from']['path']} (+{vocab - len(src_chars)} new characters)")
-        print(f"model: {config['layers']} x LSTM {config['units']}, embed {config['embed']}, "
-              f"dropout {config['dropout']}, vocab {vocab}, {model.count_params():,} parameters; "
-              f"{self.n_batches} batches of {self.batch} x {self.seq_len} per epoch; "
-              f"strategy {self.args.strategy} ({self.strategy.num_replicas_in_sync} replica(s))")
-        return model, optimizer, ckpt
+            set_weights_by_layer(self.net.model, extend_vocab_weights(src_weights, src_chars, self.chars,
+                                                                      config["seed"]))
+            print(f"initialised from {config['init_from']['path']} (+{len(self.chars) - len(src_chars)} new characters)")
+
+    def _plan(self) -> tuple[int | None, BudgetPlan | None]:
+        """(steps planned now, the budget measurement or None), and where the plan comes from: see schedule.py."""
+        args, config, state = self.args, self.config, self.state
+        cap = cap_plan(self.steps_per_epoch, config.get("epochs"), config.get("steps"))
+        if self.clock.limit is not None:
+            state["plan_from"] = "budget"
+            return cap or state.get("plan_steps"), BudgetPlan(self.clock.limit, state["steps"], cap)
+        if cap is None and state.get("plan_steps"):
+            return int(state["plan_steps"]), None  # a budget plan a killed session recorded
+        state["plan_from"] = "caps" if cap else "default"
+        return cap or cap_plan(self.steps_per_epoch, DEFAULT_EPOCHS, None), None
+
+    def plan_text(self) -> str:
+        where = f"{self.plan} steps" if self.plan else "the steps that fit"
+        budget = f" in {self.clock.limit / 60:g} min from the process start" if self.budget else ""
+        return f"planned for {where}{budget} ({self.config.get('lr_schedule', 'epoch-decay')} learning rate)"
 
     def wall(self) -> float:
         return self.wall_base + self.clock.elapsed
@@ -166,93 +178,160 @@ class Session:
         return bool((self.ckpt_seconds and time.monotonic() - last_save >= self.ckpt_seconds)
                     or (every and self.state["steps"] % every == 0))
 
-    def save_checkpoint(self, epoch: int, step_in_epoch: int, partial_sum: float) -> None:
-        # multiworker: every worker must take part in the save; only the chief's copy is used
-        path = self.ckpt.save(str(self.run / f"ckpt-e{epoch:04d}-s{step_in_epoch:06d}"))
-        previous = self.state.get("ckpt")
-        self.state.data.update({"epoch": epoch, "step_in_epoch": step_in_epoch, "partial_loss_sum": partial_sum,
-                                "wall_time_s": self.wall(), "ckpt": Path(path).name})
-        self.state.save()
-        if previous and previous != self.state["ckpt"]:
+    def save_checkpoint(self) -> None:
+        # multiworker: every worker must take part in the save; each keeps its own replicas' state
+        state = self.state
+        path = self.ckpt.save(str(self.run / f"ckpt-e{state['epoch']:04d}-s{state['step_in_epoch']:06d}"))
+        np.savez(self.run / f"{Path(path).name}.carry.npz", **self.net.carried())
+        previous = state.get("ckpt")
+        state.data.update({"wall_time_s": self.wall(), "ckpt": Path(path).name, "plan_steps": self.plan})
+        state.save()
+        if previous and previous != state["ckpt"]:
             for old in self.run.glob(f"{previous}.*"):
                 old.unlink()
 
-    def run_epoch(self, epoch: int) -> float | None:
-        """Train 0-based `epoch` from its checkpointed step; its mean training loss, or None when
-        the time budget stopped it inside the epoch (the callback has checkpointed)."""
-        import tensorflow as tf
+    def batch_at(self, epoch: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.carry:
+            return stream_batch(self.train_ids, self.batch, self.seq_len, self.config["seed"], epoch, k)
+        if self._windows[0] != epoch:
+            self._windows = (epoch, *epoch_windows(self.train_ids, self.seq_len, self.config["seed"], epoch))
+        _, x, y = self._windows
+        return x[k * self.batch:(k + 1) * self.batch], y[k * self.batch:(k + 1) * self.batch]
 
-        from training.poems.callbacks import StepCheckpoints
+    def step(self) -> None:
+        """One training step of the current epoch, then the plan and the counters."""
+        state = self.state
+        epoch, k = state["epoch"], state["step_in_epoch"]
+        if k == 0:
+            self.net.reset()
+        x, y = self.batch_at(epoch, k)
+        lr = lr_at(self.config, state["steps"], self.plan, epoch)
+        loss = self.net.train(x, y, lr, self.carry)
+        state.data.update(steps=state["steps"] + 1, step_in_epoch=k + 1,
+                          partial_loss_sum=state["partial_loss_sum"] + loss)
+        if self.budget is not None:
+            new_plan = self.budget.observe(state["steps"], self.clock.elapsed)
+            self.plan = new_plan if new_plan is not None else self.plan
+        if self.args.verbose == 1 and time.monotonic() - self.last_print >= 10:
+            self.last_print = time.monotonic()
+            print(progress_line(state, self.steps_per_epoch, self.plan, lr, self.wall()), flush=True)
 
-        x, y = epoch_windows(self.train_ids, self.seq_len, self.config["seed"], epoch)
-        self.optimizer.learning_rate = lr_at(self.config, epoch)
-        skip, end = self.state["step_in_epoch"], self.n_batches * self.batch
-        ds = tf.data.Dataset.from_tensor_slices((x[skip * self.batch:end], y[skip * self.batch:end]))
-        print(f"epoch {epoch + 1}/{self.epochs}" + (f" (from step {skip})" if skip else ""), flush=True)
-        cb = StepCheckpoints(self, epoch, skip, self.state["partial_loss_sum"])
-        self.model.fit(ds.batch(self.batch, drop_remainder=True), epochs=epoch + 1, initial_epoch=epoch,
-                       verbose=self.args.verbose, callbacks=[cb])
-        if cb.done < self.n_batches:
-            return None
-        return (cb.prior_sum + float(self.model.history.history["loss"][-1]) * (cb.done - skip)) / cb.done
+    def loop(self) -> str:
+        """Train until the plan, the patience or the time budget run out; says which."""
+        state, last_save, first = self.state, time.monotonic(), self.state["steps"]
+        while True:
+            measured = self.budget is None or self.budget.plan is not None  # a budget session plans anew
+            if self.plan is not None and state["steps"] >= self.plan and measured:
+                return f"reached the planned {self.plan} steps"
+            if self.budget is not None and not self.budget.fits(self.clock.elapsed) and state["steps"] > first:
+                return f"time budget of {self.args.max_minutes:g} min used"  # (every session makes a step)
+            self.step()
+            halt = self.args.halt_after_steps
+            if state["step_in_epoch"] == self.steps_per_epoch:
+                state.data.update(epoch=state["epoch"] + 1, step_in_epoch=0)
+                stop = self.end_epoch()
+                last_save = time.monotonic()
+                if stop:
+                    return stop
+            elif self.checkpoint_due(last_save):
+                self.save_checkpoint()
+                last_save = time.monotonic()
+            if halt and state["steps"] >= halt:
+                raise Halted(f"halted after {state['steps']} steps (simulated kill)")
 
-    def end_epoch(self, epoch: int, train_loss: float) -> None:
-        """After 1-based `epoch`: validation, best weights, snapshot, checkpoint, log, plot, sample."""
+    def evaluate(self) -> dict:
+        """Score the current weights, keep them if best, append the record to the history and log."""
         state, run = self.state, self.run
-        val_loss = float(self.model.evaluate(self.vx, self.vy, batch_size=self.batch, verbose=0)) \
-            if len(self.vx) else float("nan")
-        rec = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "train_bpc": bits(train_loss),
-               "val_bpc": bits(val_loss), "wall_time_s": round(self.wall(), 1)}
+        k = state["step_in_epoch"] or self.steps_per_epoch
+        train_loss = state["partial_loss_sum"] / k if state["step_in_epoch"] or state["partial_loss_sum"] else float("nan")
+        val_loss = self.scorer.windowed(self.val_ids) if len(self.val_ids) > 1 else float("nan")
+        epoch = state["epoch"] + state["step_in_epoch"] / self.steps_per_epoch
+        rec = {"epoch": round(epoch, 4) if state["step_in_epoch"] else state["epoch"], "train_loss": train_loss,
+               "val_loss": val_loss, "train_bpc": bits(train_loss), "val_bpc": bits(val_loss),
+               "wall_time_s": round(self.wall(), 1), "step": state["steps"],
+               "lr": lr_at(self.config, max(0, state["steps"] - 1), self.plan, state["epoch"])}
         state["history"].append(rec)
         improved = state["best_val_bpc"] is None or rec["val_bpc"] < state["best_val_bpc"] - 1e-6
-        if self.chief:
-            if improved:
-                save_weights_npz(self.model, run / BEST)
-            if epoch in self.config["snapshots"]:
-                (run / "snapshots").mkdir(exist_ok=True)
-                save_weights_npz(self.model, snapshot_path(run, epoch))
-                state["snapshots"][str(epoch)] = rec["val_bpc"]
-            save_weights_npz(self.model, run / LAST)
         if improved:
-            state.data.update(best_val_bpc=rec["val_bpc"], best_epoch=epoch, bad_epochs=0)
+            state.data.update(best_val_bpc=rec["val_bpc"], best_epoch=rec["epoch"], best_step=rec["step"], bad_epochs=0)
         else:
             state["bad_epochs"] += 1
-        self.save_checkpoint(epoch, 0, 0.0)
         if self.chief:
+            if improved:
+                save_weights_npz(self.net.model, run / BEST)
+            save_weights_npz(self.net.model, run / LAST)
             append_csv(run / "log.csv", rec)
-            plot_history(state["history"], run / "loss.png", f"{self.config['name']} ({self.config['corpus_name']})")
-        print(f"epoch {epoch}: train {rec['train_bpc']:.4f} bits/char, validation {rec['val_bpc']:.4f} bits/char "
-              f"({val_loss:.4f} nats){' *best*' if improved else ''}; {self.wall():.0f} s total", flush=True)
-        if self.args.sample_length and self.chief:
-            self.write_sample(epoch, rec["val_bpc"])
+        self.last_eval = time.monotonic()
+        print(f"epoch {rec['epoch']} (step {rec['step']}): train {rec['train_bpc']:.4f} bits/char, validation "
+              f"{rec['val_bpc']:.4f} bits/char ({val_loss:.4f} nats){' *best*' if improved else ''}; "
+              f"{self.wall():.0f} s total", flush=True)
+        return rec
 
-    def write_sample(self, epoch: int, val_bpc: float) -> None:
-        set_weights_by_layer(self.sampler.model, weights_by_layer(self.model))
+    def eval_due(self, epoch: int) -> bool:
+        if epoch in self.config["snapshots"] or self.budget is None:
+            return True
+        return time.monotonic() - self.last_eval >= EVAL_SHARE * self.clock.limit
+
+    def end_epoch(self) -> str | None:
+        """After an epoch: validation (when due), snapshot, checkpoint, sample; a reason to stop or None."""
+        state, epoch = self.state, self.state["epoch"]
+        rec = self.evaluate() if self.eval_due(epoch) else None
+        if rec and epoch in self.config["snapshots"] and self.chief:
+            (self.run / "snapshots").mkdir(exist_ok=True)
+            save_weights_npz(self.net.model, snapshot_path(self.run, epoch))
+            state["snapshots"][str(epoch)] = rec["val_bpc"]
+        state["partial_loss_sum"] = 0.0
+        self.save_checkpoint()
+        if rec and time.monotonic() - self.last_sample >= SAMPLE_EVERY_S:
+            self.report(rec)
+        if rec and self.patience and state["bad_epochs"] >= self.patience:
+            return f"early stop: validation did not improve for {self.patience} evaluations"
+        return None
+
+    def report(self, rec: dict) -> None:
+        self.last_sample = time.monotonic()
+        if not self.chief:
+            return
+        plot_history(self.state["history"], self.run / "loss.png", f"{self.config['name']} ({self.config['corpus_name']})")
+        if self.args.sample_length:
+            self.write_sample(rec["epoch"], rec["val_bpc"])
+
+    def write_sample(self, epoch, val_bpc: float) -> None:
+        set_weights_by_layer(self.sampler.model, weights_by_layer(self.net.model))
         text, _ = generate(self.sampler, self.chars, self.sample_seed, self.args.sample_length, 0.8,
-                           rng=np.random.default_rng([self.config["seed"], epoch]))
+                           rng=np.random.default_rng([self.config["seed"], int(self.state["steps"])]))
         print(f"--- sample after epoch {epoch} (temperature 0.8) ---\n{self.sample_seed}{text}\n---", flush=True)
         with open(self.run / "samples.txt", "a", encoding="utf-8") as handle:
             handle.write(f"=== epoch {epoch}, val {val_bpc:.4f} bits/char ===\n{self.sample_seed}{text}\n\n")
 
-    def loop(self) -> str:
-        """Train until the epochs, the patience or the time budget run out; says which."""
-        epoch, budget = self.state["epoch"], self.args.max_minutes
-        while epoch < self.epochs:
-            if self.clock.exhausted():
-                return f"time budget of {budget} min used"
-            train_loss = self.run_epoch(epoch)
-            if train_loss is None:
-                return f"time budget of {budget} min used (inside epoch {epoch + 1})"
-            epoch += 1
-            self.end_epoch(epoch, train_loss)
-            if self.patience and self.state["bad_epochs"] >= self.patience:
-                return f"early stop: validation did not improve for {self.patience} epochs"
-        return f"reached {self.epochs} epochs"
-
     def finish(self, stop_reason: str) -> None:
+        """The last step's time, the stopped weights scored (unless just scored), the stateful figure."""
         state = self.state
-        state["finished"] = None if stop_reason.startswith("time budget") else stop_reason
+        state["last_step_unix"] = time.time()
+        state["last_step_wall_s"] = round(self.clock.elapsed, 2)
+        history = state["history"]
+        if state["steps"] and (not history or history[-1].get("step") != state["steps"]):
+            self.report(self.evaluate())
+        elif history:
+            self.report(history[-1])
+        planned = stop_reason.startswith("reached") or stop_reason.startswith("early")
+        state["finished"] = stop_reason if planned else None
+        self.save_checkpoint()
+        if self.chief and (self.run / BEST).exists():
+            state["best_val_stateful"] = self.stateful_best()
         state["wall_time_s"] = self.wall()
         state.save()
         best = "none yet" if state["best_val_bpc"] is None else f"{state['best_val_bpc']:.4f} bits/char"
-        print(f"stopped: {stop_reason}. best validation {best} at epoch {state['best_epoch']}; run folder {self.run}")
+        stateful = state.get("best_val_stateful")
+        extra = f", {bits(stateful):.4f} bits/char with the state carried through the held-out text" if stateful else ""
+        print(f"stopped: {stop_reason}. best validation {best} (windowed){extra} at epoch {state['best_epoch']}; "
+              f"last training step {state['last_step_wall_s']:.1f} s after the process started; run folder {self.run}")
+
+    def stateful_best(self) -> float:
+        """The best weights' held-out loss with the state carried through the whole text (nats)."""
+        from training.poems.evaluate import Scorer
+
+        config = self.config
+        model = build_model(len(self.chars), **architecture(config), carry=True)
+        set_weights_by_layer(model, load_weights_npz(self.run / BEST))
+        return Scorer(model, config["layers"], config["units"], self.seq_len).stateful(self.val_ids)

@@ -1,0 +1,135 @@
+"""How long a run trains and at which learning rate (no TensorFlow here).
+
+**The plan** is the number of training steps the run is scheduled for. A session plans it
+when it starts, from
+
+* the caps `--steps` and `--epochs` (given now, else the run's own), whichever is fewer;
+* the time budget `--max-minutes` of this session: the steps that fit in what is left of
+  it, measured as the session goes (`BudgetPlan`: the seconds per step from step
+  `MEASURE_FROM` on — the first steps trace the graph —, first after `FIRST_ESTIMATE` steps,
+  then again every `REPLAN_EVERY` of the plan, evaluations and checkpoints included);
+* without either, the plan a killed session recorded in state.json, else `DEFAULT_EPOCHS`.
+
+The budget counts from the start of the process (`process_age`), so that `--max-minutes`
+bounds the whole command; the session stops before a step that would end after it.
+
+**The learning rate** is a function of the step and the plan only (`lr_at`): a linear
+warm-up over `--warmup` of the plan, then a cosine (or linear) decay from `--lr` to
+`--lr-floor` times it at the end of the plan. `--lr-schedule epoch-decay` is the schedule
+of the first poems models (`--lr` times `--lr-decay` every epoch after `--lr-decay-after`).
+A resumed session reads the same batches and, with the same plan, the same learning rates;
+a plan measured from a budget depends on the machine's speed, so two budget runs differ
+(the card's command records the steps trained).
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+from training.kit import runs
+
+SCHEDULES = ("cosine", "linear", "constant", "epoch-decay")
+DEFAULT_EPOCHS = 20
+MEASURE_FROM = 2  # steps 1 and 2 trace the step function: the clock for the speed starts after them
+FIRST_ESTIMATE = 4  # steps measured before the first plan
+REPLAN_EVERY = 0.02  # of the plan
+FIRST_PLAN = 500  # warm-up length before a budget run has measured its speed
+
+
+def lr_at(config: dict, step: int, plan: int | None, epoch: int = 0) -> float:
+    """Learning rate of 0-based global `step` in a run planned for `plan` steps (None: not
+    known yet, the warm-up goes on as for a plan of `FIRST_PLAN` steps)."""
+    peak, shape = float(config["lr"]), config.get("lr_schedule", "cosine")
+    if shape == "epoch-decay":
+        decay, after = config.get("lr_decay", 1.0), config.get("lr_decay_after", 10)
+        return float(peak * decay ** max(0, epoch + 1 - after))
+    warmup = warmup_steps(config, plan)
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    if shape == "constant" or not plan:
+        return peak
+    floor = float(config.get("lr_floor", 0.1))
+    progress = min(1.0, (step - warmup) / max(1, plan - warmup))
+    if shape == "linear":
+        return peak * (1.0 - (1.0 - floor) * progress)
+    return peak * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
+
+def warmup_steps(config: dict, plan: int | None) -> int:
+    fraction = float(config.get("warmup", 0.02))
+    return max(1, round(fraction * (plan or FIRST_PLAN))) if fraction > 0 else 0
+
+
+def cap_plan(steps_per_epoch: int, epochs: float | None, steps: int | None) -> int | None:
+    """The plan of the caps: the fewer of `steps` and `epochs` x steps per epoch (None: no cap)."""
+    caps = [int(steps)] if steps else []
+    if epochs:
+        caps.append(max(1, round(float(epochs) * steps_per_epoch)))
+    return min(caps) if caps else None
+
+
+def process_age() -> float:
+    """Seconds since this process started (Linux /proc; 0 elsewhere)."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class ProcessClock(runs.WallClock):
+    """The session budget (kit.runs.WallClock) counted from the start of the process.
+
+    `cpu=True` (a hidden experiment aid, `--budget-clock cpu`) counts this process's CPU
+    seconds divided by `threads` instead: on a machine shared with other jobs it estimates
+    the wall time the same work takes on an idle one."""
+
+    def __init__(self, max_minutes: float | None, cpu: bool = False, threads: int | None = None):
+        super().__init__(max_minutes)
+        self.cpu, self.threads = cpu, threads or os.cpu_count() or 1
+        self.start -= process_age()
+
+    @property
+    def elapsed(self) -> float:
+        if self.cpu:
+            return time.process_time() / self.threads
+        return time.monotonic() - self.start
+
+
+class BudgetPlan:
+    """The steps of a session that fit its time budget, measured as it trains.
+
+    `observe(step, elapsed)` after each step (global 0-based count of steps done, session
+    seconds so far) returns the new plan when it is time to plan again, else None.
+    `fits(elapsed)` says whether one more step ends inside the budget."""
+
+    def __init__(self, limit_s: float, first_step: int, cap: int | None = None):
+        self.limit, self.first, self.cap = float(limit_s), int(first_step), cap
+        self.ref_step = self.ref_time = None
+        self.plan: int | None = None
+        self.last_plan_step = first_step
+        self.seconds_per_step: float | None = None
+
+    def observe(self, step: int, elapsed: float) -> int | None:
+        done = step - self.first
+        if done == MEASURE_FROM:
+            self.ref_step, self.ref_time = step, elapsed
+            return None
+        if self.ref_step is None or done < MEASURE_FROM + FIRST_ESTIMATE:
+            return None
+        self.seconds_per_step = (elapsed - self.ref_time) / (step - self.ref_step)
+        if self.plan is not None and step - self.last_plan_step < max(1, REPLAN_EVERY * self.plan):
+            return None
+        self.last_plan_step = step
+        fit = step + int(max(0.0, self.limit - elapsed) / max(self.seconds_per_step, 1e-9))
+        self.plan = min(fit, self.cap) if self.cap else fit
+        return self.plan
+
+    def fits(self, elapsed: float) -> bool:
+        if elapsed >= self.limit:
+            return False
+        return self.seconds_per_step is None or elapsed + self.seconds_per_step <= self.limit
