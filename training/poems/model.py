@@ -26,9 +26,10 @@ ARCH_KEYS = ("layers", "units", "embed", "dropout")
 
 
 def build_model(vocab_size: int, layers: int = 1, units: int = 256, embed: int = 64, dropout: float = 0.0,
-                stateful: bool = False, carry: bool = False):
+                stateful: bool = False, carry: bool = False, kernel: str = "keras"):
     """Training model (stateful=False): ids [B, T] -> logits [B, T, V], from a zero state; with
-    `carry`: [ids, h1, c1, h2, c2, ...] -> [logits, h1, c1, ...] (states [B, units]).
+    `carry`: [ids, h1, c1, h2, c2, ...] -> [logits, h1, c1, ...] (states [B, units]); `kernel`
+    "loop" reads the sequences with lstm.SequenceLSTM (same weights, faster on a CPU).
 
     One-step model (stateful=True): ids [1, 1] -> logits [1, V], LSTM state kept in the layers.
     """
@@ -44,8 +45,13 @@ def build_model(vocab_size: int, layers: int = 1, units: int = 256, embed: int =
     x = keras.layers.Embedding(vocab_size, embed, name="embed")(inp)
     for i in range(layers):
         last = i == layers - 1
-        lstm = keras.layers.LSTM(units, return_sequences=not (stateful and last), stateful=stateful,
-                                 return_state=carry, name=f"lstm{i + 1}")
+        if carry and kernel == "loop":
+            from training.poems.lstm import SequenceLSTM
+
+            lstm = SequenceLSTM(units, name=f"lstm{i + 1}")
+        else:
+            lstm = keras.layers.LSTM(units, return_sequences=not (stateful and last), stateful=stateful,
+                                     return_state=carry, name=f"lstm{i + 1}")
         if carry:
             x, h, c = lstm(x, initial_state=states_in[2 * i:2 * i + 2])
             states_out += [h, c]

@@ -71,6 +71,21 @@ def cap_plan(steps_per_epoch: int, epochs: float | None, steps: int | None) -> i
     return min(caps) if caps else None
 
 
+def plan_session(steps_per_epoch: int, epochs: float | None, steps: int | None, limit_s: float | None,
+                 done: int, recorded: int | None, source: str | None) -> tuple[int | None, "BudgetPlan | None", str]:
+    """(the plan a session starts with, its budget measurement or None, where the plan comes from:
+    "budget", "caps", "default" or the recorded plan's source). With a budget, the plan to start
+    with is the caps' or the recorded one, until the budget is measured."""
+    cap = cap_plan(steps_per_epoch, epochs, steps)
+    if limit_s is not None:
+        return cap or recorded, BudgetPlan(limit_s, done, cap), "budget"
+    if cap is None and recorded:
+        return int(recorded), None, source or "budget"  # the plan a killed budget session recorded
+    if cap is None:
+        return cap_plan(steps_per_epoch, DEFAULT_EPOCHS, None), None, "default"
+    return cap, None, "caps"
+
+
 def process_age() -> float:
     """Seconds since this process started (Linux /proc; 0 elsewhere)."""
     try:

@@ -60,7 +60,7 @@ from training.poems.model import (BEST, LAST, architecture, build_model, extend_
 from training.poems.report import bits, plot_history, progress_line
 from training.poems.run import corpus_options, open_run, read_run_corpus
 from training.poems.sample import DEFAULT_SEED_TEXT, StepRunner, generate
-from training.poems.schedule import DEFAULT_EPOCHS, BudgetPlan, ProcessClock, cap_plan, lr_at
+from training.poems.schedule import BudgetPlan, ProcessClock, lr_at, plan_session
 
 EVAL_SHARE = 0.1  # with a budget, evaluate at an epoch end once this share of it has passed since the last
 SAMPLE_EVERY_S = 60.0  # samples and the loss plot at most this often (and when the session ends)
@@ -154,16 +154,11 @@ class Session:
             print(f"initialised from {config['init_from']['path']} (+{len(self.chars) - len(src_chars)} new characters)")
 
     def _plan(self) -> tuple[int | None, BudgetPlan | None]:
-        """(steps planned now, the budget measurement or None), and where the plan comes from: see schedule.py."""
-        args, config, state = self.args, self.config, self.state
-        cap = cap_plan(self.steps_per_epoch, config.get("epochs"), config.get("steps"))
-        if self.clock.limit is not None:
-            state["plan_from"] = "budget"
-            return cap or state.get("plan_steps"), BudgetPlan(self.clock.limit, state["steps"], cap)
-        if cap is None and state.get("plan_steps"):
-            return int(state["plan_steps"]), None  # a budget plan a killed session recorded
-        state["plan_from"] = "caps" if cap else "default"
-        return cap or cap_plan(self.steps_per_epoch, DEFAULT_EPOCHS, None), None
+        config, state = self.config, self.state
+        plan, budget, state["plan_from"] = plan_session(self.steps_per_epoch, config.get("epochs"), config.get("steps"),
+                                                        self.clock.limit, state["steps"], state.get("plan_steps"),
+                                                        state.get("plan_from"))
+        return plan, budget
 
     def plan_text(self) -> str:
         where = f"{self.plan} steps" if self.plan else "the steps that fit"
