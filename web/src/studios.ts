@@ -7,6 +7,7 @@ export const STUDIOS = [
   { id: "poems", route: "poems", title: "Poems", load: () => import("./poems/index") },
   { id: "style", route: "style", title: "Style", load: () => import("./style/index") },
   { id: "latent", route: "latent", title: "Latent", load: () => import("./latent/index") },
+  { id: "backgrounds", route: "backgrounds", title: "Backgrounds", load: () => import("./backgrounds/index") },
 ] as const satisfies readonly StudioEntry[];
 
 /** A studio's id, as model cards name it (`card.studio`). */

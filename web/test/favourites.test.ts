@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FavouriteStore } from "../src/latent/favourites";
+import { FavouriteStore } from "../src/ui/favourites";
 
 class MemoryStorage {
   readonly items = new Map<string, string>();

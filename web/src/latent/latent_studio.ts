@@ -3,10 +3,12 @@
 import { h, uniqueId } from "../ui/dom";
 import type { ModelCard } from "../models";
 import { canvasBlob, downloadBlob } from "../ui/download";
+import { Notices } from "../ui/progress";
+import { showShareLink } from "../ui/share";
 import { drawPixels, pixelCanvas, scaledCanvas } from "./canvas";
 import { arithmeticPanel, interpolationPanel, type Panel } from "./explore";
-import { FavouriteStore } from "./favourites";
-import { favouritesPanel } from "./favourites_panel";
+import { FavouriteStore } from "../ui/favourites";
+import { favouritesPanel } from "../ui/favourites_panel";
 import type { LatentGenerator } from "./generator";
 import type { StudioHost } from "./host";
 import { randomSeed } from "../random";
@@ -15,7 +17,7 @@ import {
   type LatentDirection, type LatentPoint,
 } from "./latent_state";
 import { LatestRenderQueue } from "./render_queue";
-import { sliderRow, type SliderRow } from "./slider_row";
+import { sliderRow, type SliderRow } from "../ui/slider_row";
 
 interface StageJob {
   latent: Float32Array;
@@ -40,7 +42,7 @@ export class LatentStudio implements StudioHost {
   private readonly truncationRow: SliderRow;
   private readonly listeners: ((what: "favourites" | "current") => void)[] = [];
   private readonly panels: Panel[] = [];
-  private infoTimer = 0;
+  private readonly notices: Notices;
   private lastDrawn: { latent: Float32Array; rgba: Uint8ClampedArray } | null = null;
 
   constructor(
@@ -48,8 +50,9 @@ export class LatentStudio implements StudioHost {
     readonly generator: LatentGenerator,
     readonly directions: LatentDirection[],
     truncationDefault: number,
-    private readonly message: { error(text: string): void; info(text: string): void; clear(): void },
+    message: { error(text: string): void; info(text: string): void; clear(): void },
   ) {
+    this.notices = new Notices(message);
     this.favourites = new FavouriteStore(card.name);
     this.state = new LatentState(directions, generator.latentDim, truncationDefault, randomSeed());
     this.queue = new LatestRenderQueue((job) => this.draw(job), (error) => this.error(error.message));
@@ -174,6 +177,14 @@ export class LatentStudio implements StudioHost {
     this.changed();
   }
 
+  openFavourite(code: string): void {
+    try {
+      this.loadPoint(this.decode(code));
+    } catch (error) {
+      this.error((error as Error).message);
+    }
+  }
+
   decode(code: string): LatentPoint {
     return decodePoint(code, this.generator.latentDim, this.directions.length);
   }
@@ -202,14 +213,11 @@ export class LatentStudio implements StudioHost {
   }
 
   error(text: string): void {
-    clearTimeout(this.infoTimer);
-    this.message.error(text);
+    this.notices.error(text);
   }
 
   info(text: string): void {
-    clearTimeout(this.infoTimer);
-    this.message.info(text);
-    this.infoTimer = window.setTimeout(() => this.message.clear(), 5000);
+    this.notices.info(text);
   }
 
   onChange(listener: (what: "favourites" | "current") => void): void {
@@ -264,21 +272,8 @@ export class LatentStudio implements StudioHost {
     return `${location.origin}${location.pathname}${location.search}#/latent?m=${encodeURIComponent(this.card.name)}&z=${code}`;
   }
 
-  private async share(): Promise<void> {
-    const url = this.shareUrl();
-    const id = uniqueId("share");
-    const field = h("input", { type: "text", id, readonly: true, class: "share-url", value: url });
-    const status = h("span", { class: "share-status", role: "status" });
-    this.shareBox.replaceChildren(h("label", { for: id, text: "Link to this image" }), field, status);
-    this.shareBox.hidden = false;
-    field.addEventListener("focus", () => field.select());
-    try {
-      await navigator.clipboard.writeText(url);
-      status.textContent = "Copied to the clipboard.";
-    } catch {
-      field.select();
-      status.textContent = "Copy the link above (the browser did not allow the clipboard).";
-    }
+  private share(): Promise<void> {
+    return showShareLink(this.shareBox, this.shareUrl(), "Link to this image");
   }
 
   private async download(factor: number, smooth: boolean): Promise<void> {
@@ -306,7 +301,7 @@ export class LatentStudio implements StudioHost {
   }
 
   dispose(): void {
-    clearTimeout(this.infoTimer);
+    this.notices.dispose();
     this.queue.close();
     for (const panel of this.panels) panel.dispose();
     this.listeners.length = 0;

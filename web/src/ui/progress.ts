@@ -70,3 +70,27 @@ export function messageBox(): { element: HTMLElement; error(text: string): void;
 export function noticeElement(notice: CatalogueNotice): HTMLElement {
   return notice.error ? h("p", { class: "message error", role: "alert", text: notice.text }) : h("p", { class: "empty", text: notice.text });
 }
+
+export type MessageBox = ReturnType<typeof messageBox>;
+
+/** A message box whose confirmations clear themselves after `ms`; errors stay until the next message. */
+export class Notices {
+  private timer = 0;
+
+  constructor(private readonly box: Pick<MessageBox, "error" | "info" | "clear">, private readonly ms = 5000) {}
+
+  error(text: string): void {
+    clearTimeout(this.timer);
+    this.box.error(text);
+  }
+
+  info(text: string): void {
+    clearTimeout(this.timer);
+    this.box.info(text);
+    this.timer = window.setTimeout(() => this.box.clear(), this.ms);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,5 +1,5 @@
 // One labelled range slider with a value read-out and an optional lock toggle.
-import { h, uniqueId } from "../ui/dom";
+import { h, uniqueId } from "./dom";
 
 export interface SliderOptions {
   label: string;

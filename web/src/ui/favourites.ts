@@ -1,9 +1,10 @@
-// Favourite latent points, kept in this browser (localStorage), one list per model.
+// Favourites of a studio (a share code and a thumbnail each), kept in this browser
+// (localStorage), one list per studio and model.
 
 export interface Favourite {
   id: string;
   name: string;
-  /** The share code of the point (see encodePoint). */
+  /** The studio's share code of the favourite (the latent studio's encodePoint, the backgrounds' URL parameters). */
   code: string;
   /** A small PNG data: URL of the image, so the list shows without running the model. */
   thumbnail: string;
@@ -16,8 +17,8 @@ export class FavouriteStore {
   private readonly key: string;
   private items: Favourite[];
 
-  constructor(modelKey: string) {
-    this.key = `muza.latent.favourites.${modelKey}`;
+  constructor(modelKey: string, studio = "latent") {
+    this.key = `muza.${studio}.favourites.${modelKey}`;
     this.items = this.read();
   }
 
