@@ -32,8 +32,8 @@ from training.latent.images import save_grid
 
 STUDIO = "backgrounds"
 CONFIG_KEYS = ("images", "crop", "batch", "steps", "local_channels", "global_channels", "g_low", "g_low_convs",
-               "g_up", "d_width", "lr_g", "lr_d", "ema", "morph", "augment", "seed", "checkpoint_every", "log_every")
-LOG_FIELDS = ["step", "d_loss", "g_loss", "d_real", "d_fake", "steps_per_s", "wall_time_s"]
+               "g_up", "d_width", "lr_g", "lr_d", "ema", "morph", "diversity", "augment", "seed", "checkpoint_every", "log_every")
+LOG_FIELDS = ["step", "d_loss", "g_loss", "d_real", "d_fake", "diversity", "steps_per_s", "wall_time_s"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=None, help="total training steps (default 6000; raise with --resume)")
     p.add_argument("--crop", type=int, default=128, help="training crop in px, a multiple of 32")
     p.add_argument("--batch", type=int, default=16, help="reals (and as many fakes) per step, over all replicas")
-    p.add_argument("--local-channels", type=int, default=16, help="i.i.d. noise channels per cell")
+    p.add_argument("--local-channels", type=int, default=32, help="i.i.d. noise channels per cell")
     p.add_argument("--global-channels", type=int, default=32, help="channels of the texture points")
     p.add_argument("--g-low", type=int, default=192, help="generator channels at 1/32 resolution")
     p.add_argument("--g-low-convs", type=int, default=3, help="3x3 convolutions at 1/32 resolution")
@@ -54,6 +54,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr-d", type=float, default=2e-4)
     p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the exported generator's weights")
     p.add_argument("--morph", type=float, default=0.25, help="fraction of fakes that morph between two textures")
+    p.add_argument("--diversity", type=float, default=1.0,
+                   help="weight of the mode-seeking term (Mao et al. 2019): fakes come in pairs with the same "
+                        "textures and different local noise, and the generator is pushed to make them differ "
+                        "(0: off)")
     p.add_argument("--augment", choices=AUGMENTATIONS, default="flip", help="augmentation of the real crops")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints and sample grids")
@@ -71,6 +75,8 @@ def check_config(cfg: dict) -> None:
         raise UserError(f"--g-up lists the channels of {FACTOR_LOG2 - 1} upsampling stages (got {cfg['g_up']!r})")
     if not 0.0 <= cfg["morph"] <= 1.0:
         raise UserError("--morph is a fraction between 0 and 1")
+    if cfg["diversity"] and cfg["batch"] % 2:
+        raise UserError("--diversity pairs the fakes: use an even --batch per replica")
 
 
 class Networks:
@@ -128,6 +134,8 @@ def make_batch(cfg: dict, textures, step: int, stream: int, batch: int):
     if len(morphs):
         other = (fake_ids[morphs] + rng.integers(1, count, len(morphs))) % count if count > 1 else fake_ids[morphs]
         fake_w[morphs] = morph_weights(fake_ids[morphs], other, cells, cells, count, rng)
+    if cfg.get("diversity"):  # pairs: the second half repeats the first half's textures
+        fake_w[batch // 2:2 * (batch // 2)] = fake_w[:batch // 2]
     noise = local_noise(batch, cells, cells, cfg["local_channels"], rng)
     return real, one_hot_weights(real_ids, cells, cells, count), noise, fake_w
 
@@ -173,14 +181,19 @@ def make_train_step(nets: Networks):
             real_logit, fake_logit = logits[:n], logits[n:]
             d_loss = tf.reduce_mean(tf.nn.relu(1.0 - real_logit)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logit))
             g_loss = -tf.reduce_mean(fake_logit)
+            half = n // 2
+            # mode seeking: image distance over noise distance of each pair (same textures)
+            ratio = tf.reduce_mean(tf.abs(fake[:half] - fake[half:2 * half])) / tf.reduce_mean(
+                tf.abs(noise[:half] - noise[half:2 * half]))
+            g_total = g_loss + cfg.get("diversity", 0.0) / (ratio + 1e-5) if cfg.get("diversity") else g_loss
             # the optimisers sum the replicas' gradients: scale so that they average them
-            d_scaled, g_scaled = d_loss / replicas, g_loss / replicas
+            d_scaled, g_scaled = d_loss / replicas, g_total / replicas
         d_grads = d_tape.gradient(d_scaled, d.trainable_variables)
         g_grads = g_tape.gradient(g_scaled, g.trainable_variables)
         nets.d_opt.apply_gradients(zip(d_grads, d.trainable_variables))
         nets.g_opt.apply_gradients(zip(g_grads, g.trainable_variables))
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.reduce_mean(real_logit),
-                "d_fake": tf.reduce_mean(fake_logit)}
+                "d_fake": tf.reduce_mean(fake_logit), "diversity": ratio}
 
     @tf.function
     def train_step(batch):
