@@ -110,6 +110,60 @@ def test_export_writes_a_valid_card_textures_and_a_reference_the_model_reproduce
     np.testing.assert_allclose(out.ravel(), ref["output"], atol=2e-6)
 
 
+# A tfjs WrapPad2D as the web app will write it (same bare class name and config), and the
+# exported model run by tfjs-layers on WASM and CPU against reference.json.
+TFJS_PARITY = r"""
+const [repo, dir] = process.argv.slice(1);
+const tf = require(repo + '/node_modules/@tensorflow/tfjs');
+require(repo + '/node_modules/@tensorflow/tfjs-backend-wasm');
+const fs = require('fs');
+class WrapPad2D extends tf.layers.Layer {
+  constructor(config) { super(config); this.pad = config.pad; }
+  computeOutputShape(s) { const g = (d) => (d == null ? null : d + 2 * this.pad); return [s[0], g(s[1]), g(s[2]), s[3]]; }
+  call(inputs) {
+    return tf.tidy(() => {
+      let x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const p = this.pad, [, h, w] = x.shape;
+      x = tf.concat([x.slice([0, h - p, 0, 0], [-1, p, -1, -1]), x, x.slice([0, 0, 0, 0], [-1, p, -1, -1])], 1);
+      return tf.concat([x.slice([0, 0, w - p, 0], [-1, -1, p, -1]), x, x.slice([0, 0, 0, 0], [-1, -1, p, -1])], 2);
+    });
+  }
+  getConfig() { return { ...super.getConfig(), pad: this.pad }; }
+  static get className() { return 'WrapPad2D'; }
+}
+tf.serialization.registerClass(WrapPad2D);
+const io = { load: async () => {
+  const j = JSON.parse(fs.readFileSync(dir + '/model.json'));
+  const data = Buffer.concat(j.weightsManifest.flatMap((g) => g.paths.map((p) => fs.readFileSync(dir + '/' + p))));
+  return { modelTopology: j.modelTopology, weightSpecs: j.weightsManifest.flatMap((g) => g.weights),
+           weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) };
+} };
+(async () => {
+  const ref = JSON.parse(fs.readFileSync(dir + '/reference.json'));
+  const result = {};
+  for (const backend of ['wasm', 'cpu']) {
+    await tf.setBackend(backend); await tf.ready();
+    const model = await tf.loadLayersModel(io);
+    const y = model.predict(tf.tensor(ref.input, ref.input_shape));
+    const out = await y.data();
+    let m = 0; for (let i = 0; i < out.length; i++) m = Math.max(m, Math.abs(out[i] - ref.output[i]));
+    result[backend] = { shape: y.shape, max_abs_diff: m };
+  }
+  console.log(JSON.stringify(result));
+})();
+"""
+
+
+def test_tfjs_runs_the_export_with_a_js_wrap_pad_and_matches_the_reference(exported):
+    proc = subprocess.run(["node", "-e", TFJS_PARITY, str(REPO), str(exported)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    for backend in ("wasm", "cpu"):
+        assert result[backend]["shape"] == [1, 64, 128, 3]
+        assert result[backend]["max_abs_diff"] * 127.5 < 1e-3, result  # below 1e-3 in 0-255 units
+
+
 def test_sample_writes_a_morph_png_of_the_asked_size(work, tmp_path):
     from PIL import Image
 
