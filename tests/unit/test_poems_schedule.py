@@ -141,17 +141,20 @@ def test_learning_rate_warms_up_and_decays_to_the_end_of_the_plan():
 def test_the_plan_comes_from_the_caps_the_budget_or_the_record():
     assert schedule.cap_plan(50, 3, None) == 150 and schedule.cap_plan(50, 2.5, 100) == 100
     assert schedule.cap_plan(50, None, None) is None
-    plan, budget, source = schedule.plan_session(50, 3, None, None, 0, None, None)
+    plan, budget, source = schedule.plan_session(50, 3, None, None, None, 0, None, None)
     assert (plan, budget, source) == (150, None, "caps")
-    plan, budget, source = schedule.plan_session(50, None, None, 600.0, 0, None, None)
-    assert plan is None and budget.limit == 600.0 and source == "budget"
-    assert schedule.plan_session(50, None, None, None, 70, 130, "budget")[:3:2] == (130, "budget")  # resumed kill
-    assert schedule.plan_session(50, None, None, None, 0, None, None)[0] == 50 * schedule.DEFAULT_EPOCHS
+    plan, budget, source = schedule.plan_session(50, None, None, 600.0, 600.0, 0, None, None)
+    assert plan is None and budget.limit == budget.session_limit == 600.0 and budget.plans and source == "budget"
+    # a session limit without a run budget (--plan-minutes 0) only stops the session: the caps plan
+    plan, budget, source = schedule.plan_session(50, 3, None, None, 30.0, 0, None, None)
+    assert (plan, source) == (150, "caps") and not budget.plans and budget.session_limit == 30.0
+    assert schedule.plan_session(50, None, None, None, None, 70, 130, "budget")[:3:2] == (130, "budget")  # resumed kill
+    assert schedule.plan_session(50, None, None, None, None, 0, None, None)[0] == 50 * schedule.DEFAULT_EPOCHS
 
 
 def test_budget_plan_measures_the_steps_that_fit():
     """Steps of 0.5 s after two slow tracing steps, a 60 s budget of which 10 s went before the first step."""
-    plan = schedule.BudgetPlan(60.0, first_step=0, cap=None)
+    plan = schedule.BudgetPlan(60.0, None, first_step=0, cap=None)
     times = [10.0, 14.0] + [14.0 + 0.5 * k for k in range(1, 200)]  # elapsed after each step
     plans = {}
     for step, elapsed in enumerate(times, start=1):
@@ -166,8 +169,11 @@ def test_budget_plan_measures_the_steps_that_fit():
     assert all(v == plans[first] for v in plans.values())  # a steady speed keeps the plan
     assert times[step - 1] <= 60.0 and times[step - 1] + 0.5 > 60.0 - 1e-9  # stopped at the last step that fits
     assert step == plans[first]
-    capped = schedule.BudgetPlan(60.0, 0, cap=20)
+    capped = schedule.BudgetPlan(60.0, None, 0, cap=20)
     assert [capped.observe(s, t) for s, t in enumerate(times[:7], 1)][-1] == 20
+    session = schedule.BudgetPlan(None, 20.0, 0)  # a session limit alone: measured, never planned
+    assert [session.observe(s, t) for s, t in enumerate(times[:9], 1)] == [None] * 9
+    assert session.fits(19.4) and not session.fits(19.6) and session.seconds_per_step == pytest.approx(0.5)
 
 
 def test_budget_counts_from_the_process_start():

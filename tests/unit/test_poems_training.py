@@ -105,11 +105,11 @@ def test_killed_run_resumes_exactly(work):
 
 @pytest.fixture(scope="module")
 def cyr_run(work):
-    """A Cyrillic run stopped by its time budget inside epoch 1 (the budget counts from the process start, long
-    gone in pytest: the session makes its one step), then resumed to 2 epochs."""
+    """A Cyrillic run planned for 2 epochs whose first session is stopped by its own time limit inside epoch 1
+    (the limit counts from the process start, long gone in pytest: the session makes its one step), then resumed."""
     runs, corpus = work["runs"], work["cyr"]
     args = ("--epochs", "2", "--snapshots", "1")
-    assert train(runs, corpus, "cyr", *args, "--max-minutes", "0.0001") == 0
+    assert train(runs, corpus, "cyr", *args, "--max-minutes", "0.0001", "--plan-minutes", "0") == 0
     run = runs / "poems" / "cyr"
     first = json.loads((run / "state.json").read_text())
     assert train(runs, corpus, "cyr", *args, "--resume") == 0
@@ -119,7 +119,7 @@ def cyr_run(work):
 def test_time_budget_stops_inside_an_epoch_and_resumes(cyr_run):
     run, first = cyr_run
     assert first["epoch"] == 0 and first["step_in_epoch"] == first["steps"] == 1 and first["finished"] is None
-    assert [h["step"] for h in first["history"]] == [1] and first["ckpt"] and first["plan_from"] == "budget"
+    assert [h["step"] for h in first["history"]] == [1] and first["ckpt"] and first["plan_from"] == "caps"
     state = json.loads((run / "state.json").read_text())
     per_epoch = state["steps_per_epoch"]
     assert [h["epoch"] for h in state["history"]] == [round(1 / per_epoch, 4), 1, 2] and state["epoch"] == 2

@@ -45,17 +45,21 @@ def add_train(t: argparse.ArgumentParser) -> None:
                    help="held-out part: tail (the last --val-fraction of the text), files or blocks (whole units, "
                         "seeded); auto: tail for one file, files for a folder of 10 or more, else blocks")
     t.add_argument("--val-fraction", type=float, default=0.1, help="held-out fraction of the corpus (0.1)")
-    auto = "default: chosen from --max-minutes and the corpus size"
+    auto = "default: chosen from the time budget and the corpus size"
     tracked = [("--layers", int, "LSTM layers"), ("--units", int, "units per LSTM layer"),
                ("--embed", int, "character embedding size"), ("--batch", int, "batch size, global across replicas"),
                ("--seq-len", int, "characters per batch row (and the scoring window)"),
                ("--lr", float, "peak Adam learning rate"), ("--dropout", float, "dropout after each LSTM layer"),
-               ("--epochs", number, "plan: epochs in all (counting resumed ones); default: what fits --max-minutes, "
-                                   f"or {DEFAULT_EPOCHS} without one"),
+               ("--epochs", number, "plan: epochs in all (counting resumed ones); default: what fits the time "
+                                   f"budget, or {DEFAULT_EPOCHS} without one"),
                ("--steps", int, "plan: training steps in all; default: as --epochs")]
     for flag, kind, helptext in tracked:
         t.add_argument(flag, type=kind, default=None, action=Given,
                        help=helptext if flag in ("--epochs", "--steps") else f"{helptext} ({auto})")
+    t.add_argument("--plan-minutes", type=float, default=None,
+                   help="plan the run for this many minutes of training in all, across resumed sessions (default: "
+                        "the --max-minutes of the session that starts it; 0: no time plan, --max-minutes only stops "
+                        "the session). Given again on --resume, it re-plans the run")
     t.add_argument("--patience", type=int, default=0, action=Given,
                    help="early stop after this many evaluations without a better validation loss (default 0: never)")
     t.set_defaults(**{f"{k}_given": False for k in ("layers", "units", "embed", "batch", "seq_len", "lr", "dropout",
@@ -63,6 +67,9 @@ def add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--carry", action=argparse.BooleanOptionalAction, default=True,
                    help="carry the LSTM state from one batch to the next along contiguous streams (truncated BPTT; "
                         "default); --no-carry: shuffled windows, each from a zero state")
+    t.add_argument("--lstm-kernel", choices=("auto", "loop", "keras"), default="auto",
+                   help="how training reads sequences: loop (lstm.py, faster on a CPU) or keras (cuDNN on a GPU); "
+                        "auto: keras when a GPU is visible, else loop. The weights and the export are the same")
     t.add_argument("--lr-schedule", choices=SCHEDULES, default="cosine",
                    help="after the warm-up, decay to --lr-floor x --lr at the end of the plan (cosine, linear), stay "
                         "(constant), or epoch-decay (--lr-decay every epoch after --lr-decay-after)")

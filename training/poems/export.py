@@ -76,7 +76,7 @@ def held_out_losses(config: dict, weights: dict, corpus: Corpus) -> tuple[float,
     """(windowed, stateful) held-out loss in nats of `weights` (evaluate.py)."""
     from training.poems.evaluate import Scorer
 
-    model = build_model(len(config["chars"]), **architecture(config), carry=True)
+    model = build_model(len(config["chars"]), **architecture(config), carry=True, kernel=config.get("lstm_kernel", "keras"))
     set_weights_by_layer(model, weights)
     scorer = Scorer(model, config["layers"], config["units"], config["seq_len"])
     ids = np.array(encode(corpus.val_text, config["chars"]), np.int32)

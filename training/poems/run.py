@@ -41,7 +41,8 @@ def reproduce_command(config: dict, epochs: float | None, studio: str, steps: in
         words = shlex.split(config["command"])[5:]
     else:
         return config.get("command", "")
-    words = command.clean_argv(words, {**command.SESSION_FLAGS, "--budget-clock": 1})
+    drop = {**command.SESSION_FLAGS, "--budget-clock": 1, **({"--plan-minutes": 1} if steps else {})}
+    words = command.clean_argv(words, drop)  # with the steps trained written in, the time plan is not needed
     for key in config.get("chosen", []):
         words = command.set_flag(words, "--" + key.replace("_", "-"), config[key])
     return command.reproduce(studio, "train", words, epochs=epochs or None, steps=steps)
@@ -117,13 +118,22 @@ def _init_source(args, studio: str, arch: dict) -> tuple[list[str], dict]:
         "val_bits_per_char": src_state.get("best_val_bpc")}
 
 
+def lstm_kernel(choice: str) -> str:
+    if choice != "auto":
+        return choice
+    import tensorflow as tf
+
+    return "keras" if tf.config.list_physical_devices("GPU") else "loop"
+
+
 def new_config(args, studio: str, reader: Reader) -> dict:
     given = {k: getattr(args, k) for k in sizing.KEYS if getattr(args, k) is not None}
     arch = {k: given.get(k) for k in ("layers", "units", "embed")}
     base_chars, init = _init_source(args, studio, arch) if args.init_from else (None, None)
     given.update({k: v for k, v in arch.items() if v is not None})
     corpus = reader(args.corpus, **corpus_options(args, reader, base_chars))
-    shape = {**sizing.choose(args.max_minutes, len(corpus.train_text)), **given}
+    minutes = (args.max_minutes if args.plan_minutes is None else args.plan_minutes) or None
+    shape = {**sizing.choose(minutes, len(corpus.train_text)), **given}
     return {
         "version": 2,
         "studio": studio,
@@ -133,8 +143,9 @@ def new_config(args, studio: str, reader: Reader) -> dict:
         "chars": corpus.chars,
         **{k: shape[k] for k in sizing.KEYS},
         "chosen": [k for k in sizing.KEYS if k not in given],
-        "sizing": sizing.describe(args.max_minutes, len(corpus.train_text)),
+        "sizing": sizing.describe(minutes, len(corpus.train_text)),
         "carry": args.carry,
+        "lstm_kernel": lstm_kernel(args.lstm_kernel),
         "lr_schedule": args.lr_schedule,
         "warmup": args.warmup,
         "lr_floor": args.lr_floor,
@@ -147,7 +158,7 @@ def new_config(args, studio: str, reader: Reader) -> dict:
         "patience": args.patience,
         "epochs": args.epochs,
         "steps": args.steps,
-        "budget_minutes": args.max_minutes,
+        "plan_minutes": minutes,
         "snapshots": sorted(set(args.snapshots)),
         "strategy": args.strategy,
         "init_from": init,
@@ -162,15 +173,17 @@ def open_run(args, studio: str, reader: Reader, run: Path) -> tuple[dict, runs.R
     None when a resumed run has already finished and no larger --epochs asks for more."""
     if args.resume and (run / runs.STATE).exists():
         config, state = runs.read_config(run), runs.RunState(run, fresh_state())
-        for cap in ("epochs", "steps"):  # a cap given again on resume replaces the run's (re-plans it)
-            if getattr(args, f"{cap}_given") and config.get(cap) != getattr(args, cap):
-                config[cap] = getattr(args, cap)
+        given = {"epochs": args.epochs_given, "steps": args.steps_given, "plan_minutes": args.plan_minutes is not None}
+        for cap in (k for k, was_given in given.items() if was_given):  # given again: replaces the run's, re-plans
+            if config.get(cap) != (getattr(args, cap) or None):
+                config[cap] = getattr(args, cap) or None
                 runs.write_config(run, config)
         best = "none yet" if state["best_val_bpc"] is None else f"{state['best_val_bpc']:.4f} bits/char"
         print(f"resuming run {run} at epoch {state['epoch']} step {state['step_in_epoch']} "
               f"(best validation {best}, {state['wall_time_s']:.0f} s so far)")
-        if state.get("finished") and not (args.epochs_given or args.steps_given or args.max_minutes):
-            print(f"run already finished ({state['finished']}); pass a larger --epochs or --steps to train further")
+        if state.get("finished") and not (args.epochs_given or args.steps_given or args.plan_minutes is not None):
+            print(f"run already finished ({state['finished']}); pass a larger --epochs, --steps or --plan-minutes "
+                  "to train further")
             return None
         return config, state
     if (run / runs.STATE).exists() and not args.force:

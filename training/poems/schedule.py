@@ -4,14 +4,17 @@
 when it starts, from
 
 * the caps `--steps` and `--epochs` (given now, else the run's own), whichever is fewer;
-* the time budget `--max-minutes` of this session: the steps that fit in what is left of
-  it, measured as the session goes (`BudgetPlan`: the seconds per step from step
-  `MEASURE_FROM` on — the first steps trace the graph —, first after `FIRST_ESTIMATE` steps,
-  then again every `REPLAN_EVERY` of the plan, evaluations and checkpoints included);
+* the run's time budget — `--plan-minutes`, by default the `--max-minutes` of the session
+  that starts the run —: the steps that fit in what is left of it (the budget minus the
+  wall time of earlier sessions), measured as the session goes (`BudgetPlan`: the seconds
+  per step from step `MEASURE_FROM` on — the first steps trace the graph —, first after
+  `FIRST_ESTIMATE` steps, then again every `REPLAN_EVERY` of the plan, evaluations and
+  checkpoints included);
 * without either, the plan a killed session recorded in state.json, else `DEFAULT_EPOCHS`.
 
-The budget counts from the start of the process (`process_age`), so that `--max-minutes`
-bounds the whole command; the session stops before a step that would end after it.
+`--max-minutes` is also this session's own limit: the session stops before a step that
+would end after it (and resumes with `--resume`, on the same plan). Both count from the
+start of the process (`process_age`), so that `--max-minutes` bounds the whole command.
 
 **The learning rate** is a function of the step and the plan only (`lr_at`): a linear
 warm-up over `--warmup` of the plan, then a cosine (or linear) decay from `--lr` to
@@ -71,19 +74,22 @@ def cap_plan(steps_per_epoch: int, epochs: float | None, steps: int | None) -> i
     return min(caps) if caps else None
 
 
-def plan_session(steps_per_epoch: int, epochs: float | None, steps: int | None, limit_s: float | None,
-                 done: int, recorded: int | None, source: str | None) -> tuple[int | None, "BudgetPlan | None", str]:
-    """(the plan a session starts with, its budget measurement or None, where the plan comes from:
-    "budget", "caps", "default" or the recorded plan's source). With a budget, the plan to start
-    with is the caps' or the recorded one, until the budget is measured."""
+def plan_session(steps_per_epoch: int, epochs: float | None, steps: int | None, run_limit_s: float | None,
+                 session_limit_s: float | None, done: int, recorded: int | None,
+                 source: str | None) -> tuple[int | None, "BudgetPlan | None", str]:
+    """(the plan a session starts with, its time measurement or None, where the plan comes from:
+    "budget", "caps", "default" or the recorded plan's source). With a run budget the plan to
+    start with is the caps' or the recorded one, until the speed is measured."""
     cap = cap_plan(steps_per_epoch, epochs, steps)
-    if limit_s is not None:
-        return cap or recorded, BudgetPlan(limit_s, done, cap), "budget"
+    timed = run_limit_s is not None or session_limit_s is not None
+    budget = BudgetPlan(run_limit_s, session_limit_s, done, cap) if timed else None
+    if run_limit_s is not None:
+        return cap or recorded, budget, "budget"
     if cap is None and recorded:
-        return int(recorded), None, source or "budget"  # the plan a killed budget session recorded
+        return int(recorded), budget, source or "budget"  # the plan a killed budget session recorded
     if cap is None:
-        return cap_plan(steps_per_epoch, DEFAULT_EPOCHS, None), None, "default"
-    return cap, None, "caps"
+        return cap_plan(steps_per_epoch, DEFAULT_EPOCHS, None), budget, "default"
+    return cap, budget, "caps"
 
 
 def process_age() -> float:
@@ -116,18 +122,26 @@ class ProcessClock(runs.WallClock):
 
 
 class BudgetPlan:
-    """The steps of a session that fit its time budget, measured as it trains.
+    """The steps that fit the run's time budget and the session's limit, measured as it trains.
 
-    `observe(step, elapsed)` after each step (global 0-based count of steps done, session
-    seconds so far) returns the new plan when it is time to plan again, else None.
-    `fits(elapsed)` says whether one more step ends inside the budget."""
+    Both limits are in seconds of the session's clock (ProcessClock). `observe(step, elapsed)`
+    after each step (global count of steps done, seconds so far) returns the new plan when it
+    is time to plan again (only with a run budget), else None. `fits(elapsed)` says whether
+    one more step ends inside both limits."""
 
-    def __init__(self, limit_s: float, first_step: int, cap: int | None = None):
-        self.limit, self.first, self.cap = float(limit_s), int(first_step), cap
+    def __init__(self, run_limit_s: float | None, session_limit_s: float | None, first_step: int,
+                 cap: int | None = None):
+        self.limit = None if run_limit_s is None else float(run_limit_s)
+        self.session_limit = None if session_limit_s is None else float(session_limit_s)
+        self.first, self.cap = int(first_step), cap
         self.ref_step = self.ref_time = None
         self.plan: int | None = None
         self.last_plan_step = first_step
         self.seconds_per_step: float | None = None
+
+    @property
+    def plans(self) -> bool:
+        return self.limit is not None
 
     def observe(self, step: int, elapsed: float) -> int | None:
         done = step - self.first
@@ -137,14 +151,17 @@ class BudgetPlan:
         if self.ref_step is None or done < MEASURE_FROM + FIRST_ESTIMATE:
             return None
         self.seconds_per_step = (elapsed - self.ref_time) / (step - self.ref_step)
-        if self.plan is not None and step - self.last_plan_step < max(1, REPLAN_EVERY * self.plan):
+        if not self.plans or (self.plan is not None and step - self.last_plan_step < max(1, REPLAN_EVERY * self.plan)):
             return None
         self.last_plan_step = step
         fit = step + int(max(0.0, self.limit - elapsed) / max(self.seconds_per_step, 1e-9))
         self.plan = min(fit, self.cap) if self.cap else fit
         return self.plan
 
-    def fits(self, elapsed: float) -> bool:
-        if elapsed >= self.limit:
+    def fits(self, elapsed: float, limit: float | None = None) -> bool:
+        """One more step ends inside `limit` (default: both limits)."""
+        if limit is None:
+            return all(self.fits(elapsed, lim) for lim in (self.limit, self.session_limit) if lim is not None)
+        if elapsed >= limit:
             return False
-        return self.seconds_per_step is None or elapsed + self.seconds_per_step <= self.limit
+        return self.seconds_per_step is None or elapsed + self.seconds_per_step <= limit

@@ -34,7 +34,7 @@ class Replicated:
             raise UserError(f"--batch {self.batch} must be a multiple of the {replicas} replicas")
         self.per_replica = self.batch // replicas
         with strategy.scope():
-            self.model = build_model(vocab, **architecture(config), carry=True)
+            self.model = build_model(vocab, **architecture(config), carry=True, kernel=config.get("lstm_kernel", "keras"))
             self.optimizer = keras.optimizers.Adam(config["lr"], global_clipnorm=config.get("clip") or None)
             self.optimizer.build(self.model.trainable_variables)
         ids = strategy.experimental_distribute_values_from_function(lambda ctx: tf.constant(ctx.replica_id_in_sync_group))

@@ -155,14 +155,19 @@ class Session:
 
     def _plan(self) -> tuple[int | None, BudgetPlan | None]:
         config, state = self.config, self.state
+        minutes = config.get("plan_minutes")
+        run_limit = minutes * 60.0 - self.wall_base if minutes else None
         plan, budget, state["plan_from"] = plan_session(self.steps_per_epoch, config.get("epochs"), config.get("steps"),
-                                                        self.clock.limit, state["steps"], state.get("plan_steps"),
-                                                        state.get("plan_from"))
+                                                        run_limit, self.clock.limit, state["steps"],
+                                                        state.get("plan_steps"), state.get("plan_from"))
         return plan, budget
 
     def plan_text(self) -> str:
         where = f"{self.plan} steps" if self.plan else "the steps that fit"
-        budget = f" in {self.clock.limit / 60:g} min from the process start" if self.budget else ""
+        minutes = self.config.get("plan_minutes")
+        budget = f" in a {minutes:g}-minute budget ({self.wall_base:.0f} s used before)" if minutes else ""
+        if self.clock.limit is not None:
+            budget += f"; this session stops after {self.clock.limit / 60:g} min"
         return f"planned for {where}{budget} ({self.config.get('lr_schedule', 'epoch-decay')} learning rate)"
 
     def wall(self) -> float:
@@ -215,11 +220,15 @@ class Session:
         """Train until the plan, the patience or the time budget run out; says which."""
         state, last_save, first = self.state, time.monotonic(), self.state["steps"]
         while True:
-            measured = self.budget is None or self.budget.plan is not None  # a budget session plans anew
+            budget, elapsed = self.budget, self.clock.elapsed
+            measured = budget is None or not budget.plans or budget.plan is not None  # a budget is measured first
             if self.plan is not None and state["steps"] >= self.plan and measured:
                 return f"reached the planned {self.plan} steps"
-            if self.budget is not None and not self.budget.fits(self.clock.elapsed) and state["steps"] > first:
-                return f"time budget of {self.args.max_minutes:g} min used"  # (every session makes a step)
+            if budget is not None and state["steps"] > first:  # every session makes a step
+                if budget.plans and not budget.fits(elapsed, budget.limit):
+                    return f"reached the planned {state['steps']} steps (the {self.config['plan_minutes']:g}-minute budget)"
+                if budget.session_limit is not None and not budget.fits(elapsed, budget.session_limit):
+                    return f"time budget of this session ({self.args.max_minutes:g} min) used"
             self.step()
             halt = self.args.halt_after_steps
             if state["step_in_epoch"] == self.steps_per_epoch:
@@ -327,6 +336,6 @@ class Session:
         from training.poems.evaluate import Scorer
 
         config = self.config
-        model = build_model(len(self.chars), **architecture(config), carry=True)
+        model = build_model(len(self.chars), **architecture(config), carry=True, kernel=config.get("lstm_kernel", "keras"))
         set_weights_by_layer(model, load_weights_npz(self.run / BEST))
         return Scorer(model, config["layers"], config["units"], self.seq_len).stateful(self.val_ids)
