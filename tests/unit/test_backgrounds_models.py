@@ -123,6 +123,11 @@ def test_seam_figure_is_about_one_for_a_periodic_image_and_above_for_a_crop_of_o
     assert seam_figure(field[:150, :150]) > 3.0
     assert seam_figure(np.roll(field, (77, 31), axis=(0, 1))) == pytest.approx(1.0, abs=0.1)
     assert seam_figure(smooth_periodic_field(128, 1)) == pytest.approx(1.0, abs=0.15)
+    # pooled over images, and the cell-boundary control
+    fields = [smooth_periodic_field(128, s) for s in (2, 3, 4)]
+    assert seam_figure(fields) == pytest.approx(1.0, abs=0.1)
+    assert seam_figure(fields, period=32) == pytest.approx(1.0, abs=0.15)
+    assert seam_figure([f[:100, :100] for f in fields], period=25) > 3.0
 
 
 def test_ramp_goes_from_zero_to_one_along_its_direction():

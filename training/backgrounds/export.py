@@ -121,7 +121,7 @@ def write_model(folder: Path, args, run: Path, cfg: dict, state, nets) -> dict:
     result = evaluate(snapshot, texture_set, cfg, args.crops_per_texture, seed=cfg["seed"])
     flop = flop_per_pixel(folded)
     reach = receptive_field_cells(folded)
-    metrics = {k: result[k] for k in ("swd_x1e3", "swd_floor_x1e3", "seam", "seam_worst")}
+    metrics = {k: result[k] for k in ("swd_x1e3", "swd_floor_x1e3", "seam", "seam_worst", "seam_cells")}
     metrics.update(swd_per_texture=result["per_texture"], flop_per_pixel=round(flop["conv"]))
     metrics_method = methods(result, cfg["crop"], state["step"])
     metrics_method["flop_per_pixel"] = ("2 x multiply-adds (+1 bias add) of every convolution of the exported "

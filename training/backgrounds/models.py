@@ -27,9 +27,8 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from training.backgrounds.sample import FACTOR_LOG2
 from training.latent.models import SNConv2D
-
-FACTOR_LOG2 = 5  # noise cells are 32 x 32 output pixels
 
 
 class WrapPad2D(keras.layers.Layer):

@@ -17,7 +17,8 @@ from PIL import Image
 from training.kit.errors import UserError
 from training.latent.images import to_uint8
 
-CELL = 32
+FACTOR_LOG2 = 5  # the generator upsamples 5 times: a noise cell is 32 x 32 output pixels
+CELL = 1 << FACTOR_LOG2
 
 
 def one_hot_weights(ids, cells_h: int, cells_w: int, textures: int) -> np.ndarray:

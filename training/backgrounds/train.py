@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from training.backgrounds.data import AUGMENTATIONS, load_textures, random_crops
-from training.backgrounds.models import FACTOR_LOG2
-from training.backgrounds.sample import local_noise, morph_weights, one_hot_weights, texture_grid
+from training.backgrounds.sample import FACTOR_LOG2, local_noise, morph_weights, one_hot_weights, texture_grid
 from training.kit.errors import Halted, UserError
 from training.kit.files import append_csv, trim_csv
 from training.kit.machine import is_chief, make_strategy, set_threads, worker_dir
