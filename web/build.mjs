@@ -6,6 +6,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { abcjsCspPlugin } from "./abcjs_csp.mjs";
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(webDir);
@@ -78,7 +79,7 @@ const result = await build({
   legalComments: "linked",
   define: { __WASM_FILES__: JSON.stringify(wasmFiles), __DEV__: String(dev) },
   logLevel: "warning",
-  plugins: [threadedGluePlugin],
+  plugins: [threadedGluePlugin, abcjsCspPlugin()],
 });
 if (glueApplied !== 1) throw new Error(`the threaded WASM glue plugin applied ${glueApplied} times (expected once): is backend_wasm.js still bundled?`);
 const metaOutputs = result.metafile.outputs;

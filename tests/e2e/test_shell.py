@@ -11,7 +11,7 @@ from tests.conftest import CHROMIUM_ARGS, REPO, LiveServer, open_studio
 from tests.e2e.poems_helpers import STUDIO as POEMS_STUDIO, write
 
 pytestmark = pytest.mark.e2e
-ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent"}
+ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent", "music": "Music"}
 SCREENSHOT_SEEDS = (1, 7, 16)  # latent favourites in the README screenshot: a face, a smiley, a face
 
 

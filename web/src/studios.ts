@@ -8,6 +8,7 @@ export const STUDIOS = [
   { id: "style", route: "style", title: "Style", load: () => import("./style/index") },
   { id: "latent", route: "latent", title: "Latent", load: () => import("./latent/index") },
   { id: "backgrounds", route: "backgrounds", title: "Backgrounds", load: () => import("./backgrounds/index") },
+  { id: "music", route: "music", title: "Music", load: () => import("./music/index") },
 ] as const satisfies readonly StudioEntry[];
 
 /** A studio's id, as model cards name it (`card.studio`). */

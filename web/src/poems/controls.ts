@@ -10,12 +10,13 @@ export interface WriteSettings extends SamplingOptions {
   randomSeed: number | null;
 }
 
-interface Field {
+export interface Field {
   element: HTMLElement;
   input: HTMLInputElement;
 }
 
-function rangeField(name: string, label: string, hint: string, min: number, max: number, step: number, value: number, format: (v: number) => string): Field {
+/** A labelled slider with its value shown beside the label and a hint (the music studio uses it too). */
+export function rangeField(name: string, label: string, hint: string, min: number, max: number, step: number, value: number, format: (v: number) => string): Field {
   const id = uniqueId(`poem-${name}`);
   const hintId = `${id}-hint`;
   const input = h("input", { id, name, type: "range", min, max, step, value, "aria-describedby": hintId });
@@ -36,7 +37,8 @@ function rangeField(name: string, label: string, hint: string, min: number, max:
   return { element, input };
 }
 
-function numberField(name: string, label: string, hint: string, min: number, max: number, step: number, value: number | ""): Field {
+/** A labelled number input with a hint. */
+export function numberField(name: string, label: string, hint: string, min: number, max: number, step: number, value: number | ""): Field {
   const id = uniqueId(`poem-${name}`);
   const hintId = `${id}-hint`;
   const input = h("input", { id, name, type: "number", min, max, step, value, inputmode: "numeric", "aria-describedby": hintId });

@@ -1,4 +1,6 @@
-// "Real or fake?": a held-out corpus line and a line the poet writes, in random order.
+// "Real or fake?": a held-out corpus line and a line the poet writes, in random order. A
+// GameVariant lets another character studio (music: a tune to listen to) play it with its own
+// items; the poems one is the default.
 import { h } from "../ui/dom";
 import { messageBox } from "../ui/progress";
 import type { WriteSettings } from "./controls";
@@ -10,6 +12,22 @@ export interface GameHost {
   poet(): Poet | null;
   settings(): WriteSettings;
   jobs: JobRunner;
+  variant?: GameVariant;
+}
+
+export interface GameVariant {
+  lead: string;
+  /** What is being guessed ("line", "tune") and who writes the fakes ("poet", "model"). */
+  item: string;
+  maker: string;
+  /** The real items (held out from training). */
+  real(poet: Poet): Promise<string[]>;
+  /** A fake to set against `real` (`pick` draws another real item), or null when this attempt failed. */
+  fake(poet: Poet, real: string, pick: () => string, signal: AbortSignal): Promise<string | null>;
+  /** What a choice button says about an item. */
+  label(text: string): string;
+  /** Shown above the choices for the round (e.g. buttons to listen to each), or null. */
+  present?(shown: string[]): HTMLElement | null;
 }
 
 const MIN_LINE = 12;
@@ -39,8 +57,12 @@ export class GamePanel {
   private answered = true;
   private right = 0;
   private played = 0;
+  private readonly variant: GameVariant;
+  private readonly stage = h("div", { class: "game-stage", hidden: true });
 
   constructor(private readonly host: GameHost) {
+    this.variant = host.variant ?? this.poemsVariant();
+    const item = this.variant.item;
     this.texts = [];
     this.verdicts = [];
     this.choices = ["A", "B"].map((letter) => {
@@ -50,7 +72,7 @@ export class GamePanel {
       this.verdicts.push(verdict);
       return h(
         "button",
-        { type: "button", class: "choice", "data-choice": letter, disabled: true, "aria-label": `Line ${letter} is the real one` },
+        { type: "button", class: "choice", "data-choice": letter, disabled: true, "aria-label": `${item[0].toUpperCase()}${item.slice(1)} ${letter} is the real one` },
         h("span", { class: "letter", "aria-hidden": "true", text: letter }),
         text,
         verdict,
@@ -63,14 +85,40 @@ export class GamePanel {
       "section",
       { class: "panel game", "aria-labelledby": "game-title" },
       h("h2", { id: "game-title", text: "Real or fake?" }),
-      h("p", { class: "lead", text: "One line comes from the poems the model never saw in training, the other was just written by the poet (with your temperature and filters). Pick the real one." }),
-      h("div", { class: "choices", role: "group", "aria-label": "Which line is real?" }, ...this.choices),
+      h("p", { class: "lead", text: this.variant.lead }),
+      this.stage,
+      h("div", { class: "choices", role: "group", "aria-label": `Which ${item} is real?` }, ...this.choices),
       h("div", { class: "row" }, this.next, this.score),
       this.result,
       this.message.element,
     );
     this.choices.forEach((button, i) => button.addEventListener("click", () => this.guess(i)));
     this.next.addEventListener("click", () => void this.round());
+  }
+
+  /** The poems studio's game: a held-out line against the first whole line the poet writes. */
+  private poemsVariant(): GameVariant {
+    const host = this.host;
+    return {
+      lead: "One line comes from the poems the model never saw in training, the other was just written by the poet (with your temperature and filters). Pick the real one.",
+      item: "line",
+      maker: "poet",
+      real: (poet) => loadRealLines(poet.card),
+      async fake(poet, real, pick, signal) {
+        const generator = poet.generator();
+        try {
+          // Prime with another real line, so the poet starts at the beginning of a line.
+          let context = pick();
+          if (context === real) context = pick();
+          await generator.prime(`${context}\n`, signal);
+          const { text } = await generator.generate({ ...host.settings(), length: 160, signal });
+          return firstLine(text);
+        } finally {
+          generator.dispose();
+        }
+      },
+      label: (text) => text,
+    };
   }
 
   setPoet(poet: Poet | null): void {
@@ -97,43 +145,34 @@ export class GamePanel {
       "game",
       async (signal) => {
         this.next.disabled = true;
-        this.result.textContent = "The poet is writing a line…";
+        const item = this.variant.item;
+        this.result.textContent = `The ${this.variant.maker} is writing a ${item}…`;
         try {
           if (this.linesFor !== poet) {
-            this.lines = await loadRealLines(poet.card);
+            this.lines = await this.variant.real(poet);
             this.linesFor = poet;
           }
-          if (this.lines.length < 2) throw new Error(`${poet.card.title} ships no corpus lines for this game`);
+          if (this.lines.length < 2) throw new Error(`${poet.card.title} ships no held-out ${item}s for this game`);
           const random = seededRandom(randomSeed());
           const pick = () => this.lines[Math.floor(random() * this.lines.length)];
           const real = pick();
-          const settings = this.host.settings();
-          const generator = poet.generator();
           let fake: string | null = null;
-          try {
-            // Prime with another real line, so the poet starts at the beginning of a line.
-            for (let attempt = 0; attempt < 6 && fake === null && !signal.aborted; attempt++) {
-              let context = pick();
-              if (context === real) context = pick();
-              await generator.prime(`${context}\n`, signal);
-              const { text } = await generator.generate({ ...settings, length: 160, signal });
-              fake = firstLine(text);
-            }
-          } finally {
-            generator.dispose();
-          }
+          for (let attempt = 0; attempt < 6 && fake === null && !signal.aborted; attempt++) fake = await this.variant.fake(poet, real, pick, signal);
           if (signal.aborted) return;
-          if (fake === null) throw new Error("The poet did not manage a whole line this time (try a lower temperature), then a new round.");
+          if (fake === null) throw new Error(`The ${this.variant.maker} did not manage a whole ${item} this time (try a lower temperature), then a new round.`);
           this.realIndex = random() < 0.5 ? 0 : 1;
           const shown = this.realIndex === 0 ? [real, fake] : [fake, real];
+          const stage = this.variant.present?.(shown) ?? null;
+          this.stage.replaceChildren(...(stage ? [stage] : []));
+          this.stage.hidden = !stage;
           for (const [i, t] of this.texts.entries()) {
-            t.textContent = shown[i];
+            t.textContent = this.variant.label(shown[i]);
             this.verdicts[i].textContent = "";
             this.choices[i].disabled = false;
             this.choices[i].classList.remove("real", "fake", "picked");
           }
           this.answered = false;
-          this.result.textContent = "Which line is real: A or B?";
+          this.result.textContent = `Which ${item} is real: A or B?`;
           this.choices[0].focus();
         } finally {
           this.next.disabled = false;
@@ -156,10 +195,10 @@ export class GamePanel {
       const real = i === this.realIndex;
       button.classList.add(real ? "real" : "fake");
       if (i === index) button.classList.add("picked");
-      this.verdicts[i].textContent = real ? "Real: from the corpus" : "Fake: written by the poet";
+      this.verdicts[i].textContent = real ? "Real: from the corpus" : `Fake: written by the ${this.variant.maker}`;
       button.disabled = true;
     }
-    this.result.textContent = correct ? "Right! That one is from the corpus." : "Fooled! That one was written by the poet.";
+    this.result.textContent = correct ? "Right! That one is from the corpus." : `Fooled! That one was written by the ${this.variant.maker}.`;
     this.score.textContent = `Score: ${this.right} of ${this.played}`;
     this.next.focus();
   }

@@ -2,12 +2,26 @@
 // new character. Steps run in chunks on the backend: the sampled id tensor feeds the
 // next step directly, and each chunk is read back once (ids plus the top candidates
 // for the next step). Between chunks we yield to the event loop, and the chunk size
-// adapts so that no chunk keeps the main thread busy for long. No DOM here.
+// adapts so that no chunk keeps the main thread busy for long. A SamplingConstraint (a
+// grammar, say) masks characters before each draw; then every id is read back before the
+// next step, since the next mask depends on it. No DOM here.
 import * as tf from "@tensorflow/tfjs";
 import type { EngineState, StepEngine } from "./engine";
-import { checkSampling, engineTemperature, GumbelNoise, isGreedy, markExcluded, sampleId, type Candidate, type SamplingOptions } from "./sampling";
+import { checkSampling, engineTemperature, GumbelNoise, isGreedy, markExcluded, MASKED, sampleId, type Candidate, type SamplingOptions } from "./sampling";
 import { randomSeed } from "../random";
 import type { Vocabulary } from "./vocab";
+
+/**
+ * A rule over what may be written next, asked before every step (the music studio's bar-aware
+ * ABC grammar). The draw is restricted to the allowed characters (renormalised, then top-k / top-p
+ * on what is left), and the written id is handed back before the next step.
+ */
+export interface SamplingConstraint {
+  /** Per vocabulary id, 1 when that character may come next; null: no restriction this step. */
+  allowed(): Uint8Array | null;
+  /** The character just written; false ends the text there (it is complete). */
+  accept(id: number): boolean;
+}
 
 export interface GenerateOptions extends SamplingOptions {
   /** Characters to write. */
@@ -27,6 +41,8 @@ export interface GenerateOptions extends SamplingOptions {
   maxChunk?: number;
   /** A fixed chunk size instead of the adaptive one (benchmarks: 1 reads back every character). */
   chunk?: number;
+  /** Masks characters before each draw and may end the text early (see SamplingConstraint). */
+  constraint?: SamplingConstraint;
 }
 
 export interface GeneratedChunk {
@@ -56,6 +72,13 @@ export interface PrimeResult {
   unknown: string[];
   /** True when nothing usable was left and the model was primed with a new line. */
   fallback: boolean;
+}
+
+/** An additive mask [1, V]: 0 where allowed, a large negative number elsewhere. */
+function maskRow(allowed: Uint8Array): tf.Tensor2D {
+  const row = new Float32Array(allowed.length);
+  for (let i = 0; i < row.length; i++) if (!allowed[i]) row[i] = MASKED;
+  return tf.tensor2d(row, [1, row.length]);
 }
 
 /** Resolves on the next turn of the event loop (a macrotask without setTimeout's clamping). */
@@ -204,6 +227,8 @@ export class CharGenerator {
     let chunks = 0;
     let longestSyncMs = 0;
     let stopped = false;
+    let ended = false;
+    const constraint = options.constraint;
     const started = performance.now();
     this.busy = true;
     try {
@@ -212,19 +237,26 @@ export class CharGenerator {
           stopped = true;
           break;
         }
-        const steps = Math.min(chunk, total - written);
+        let steps = Math.min(chunk, total - written);
         const t0 = performance.now();
         const block = noise ? noise.block(steps) : null;
         const ids: tf.Tensor1D[] = [];
         let packed: tf.Tensor1D;
         try {
           for (let i = 0; i < steps; i++) {
+            const allowed = constraint?.allowed() ?? null;
             const step = tf.tidy(() => {
-              const id = sampleId(this.engine.logits(this.state as EngineState, temperature), sampling, block, i);
+              let logits = this.engine.logits(this.state as EngineState, temperature);
+              if (allowed) logits = tf.add(logits, maskRow(allowed)) as tf.Tensor2D;
+              const id = sampleId(logits, sampling, block, i);
               return { id, state: this.engine.feed(this.state as EngineState, id) };
             });
             ids.push(step.id);
             this.setState(step.state);
+            if (constraint && !constraint.accept(step.id.dataSync()[0])) {
+              steps = i + 1;
+              ended = true;
+            }
           }
           packed = tf.tidy(() => {
             const parts: tf.Tensor1D[] = [tf.cast(tf.concat(ids), "float32") as tf.Tensor1D];
@@ -265,6 +297,7 @@ export class CharGenerator {
           const fit = Math.min(budget / syncPerStep.value, latency / totalPerStep.value, steps * 2);
           chunk = Math.max(1, Math.min(maxChunk, Math.floor(fit)));
         }
+        if (ended) break;
         if (written < total) await nextTask();
       }
     } finally {

@@ -1,13 +1,13 @@
 // Poems studio: a character-level LSTM writes one letter at a time. The page lives in
 // poems_studio.ts; this file mounts it and exposes `window.muza.poems` for tests.
 import "./poems.css";
-import { initialized, modelsFor, type ModelCard } from "../models";
+import type { ModelCard } from "../models";
 import type { StudioView } from "../studio";
 import { exposeForTests } from "../test_hooks";
 import { CharGenerator } from "./generator";
 import { useCustomKernels } from "./kernels";
 import { WindowGenerator } from "./naive";
-import { isCharModel, loadReference, Poet } from "./poet";
+import { charModels, loadPoet, loadReference, Poet } from "./poet";
 import { PoemsStudio } from "./poems_studio";
 import { Vocabulary } from "./vocab";
 
@@ -24,13 +24,11 @@ export const poemsApi = {
   /** Switch the wasm/cpu custom kernels off (true: on) to compare with the plain op sequence. */
   useCustomKernels,
   /** Loads a poems model by name (or a snapshot entry of it) from the catalogue. */
-  async load(name: string, entry?: string): Promise<Poet> {
-    const card = (await modelsFor("poems")).find((c) => c.name === name);
-    if (!card) throw new Error(`no poems model named ${name}`);
-    return initialized(new Poet(card, entry ?? card.entry));
+  load(name: string, entry?: string): Promise<Poet> {
+    return loadPoet("poems", name, entry);
   },
-  async cards(): Promise<ModelCard[]> {
-    return (await modelsFor("poems")).filter(isCharModel);
+  cards(): Promise<ModelCard[]> {
+    return charModels("poems");
   },
   /** The studio's current poet (null when none is loaded). */
   currentPoet(): Poet | null {

@@ -1,12 +1,12 @@
 // "Watch it learn": the same seed and settings through a snapshot from an early epoch
-// and through the final model, side by side.
+// and through the final model, side by side. A LearnVariant lets another character studio
+// (music) write and show its own kind of text in the columns; the poems one is the default.
 import { h, uniqueId } from "../ui/dom";
 import { ProgressBar, messageBox } from "../ui/progress";
 import type { WriteSettings } from "./controls";
 import type { JobRunner } from "./jobs";
 import { poemsExtras, valBitsPerChar, type Poet, type Snapshot } from "./poet";
 import { randomSeed } from "../random";
-import type { GenerateResult } from "./generator";
 import { Throttle } from "./throttle";
 
 export interface LearnHost {
@@ -15,6 +15,24 @@ export interface LearnHost {
   jobs: JobRunner;
   snapshot(poet: Poet, snapshot: Snapshot, onProgress: (loaded: number, total: number) => void): Promise<Poet>;
   paintIntervalMs(): number;
+  /** How the studio writes and shows text in the columns (default: poems). */
+  variant?: LearnVariant;
+}
+
+/** One column's text area. */
+export interface LearnColumn {
+  element: HTMLElement;
+  /** The seed it was given and everything written after it so far. */
+  show(seed: string, written: string): void;
+}
+
+export interface LearnVariant {
+  lead: string;
+  /** Whether the panel asks for a length in characters (else `write` decides). */
+  lengthInput: boolean;
+  column(): LearnColumn;
+  /** Writes with `poet` (same seed on both sides), calling `show` as the text grows. */
+  write(poet: Poet, seed: number, length: number, signal: AbortSignal, show: (seedText: string, written: string) => void): Promise<{ stopped: boolean }>;
 }
 
 function bits(value: number | null | undefined): string {
@@ -29,11 +47,13 @@ export class LearnPanel {
   private readonly stop: HTMLButtonElement;
   private readonly progress = new ProgressBar("Loading the snapshot");
   private readonly message = messageBox();
-  private readonly early: { caption: HTMLElement; text: HTMLElement };
-  private readonly final: { caption: HTMLElement; text: HTMLElement };
+  private readonly early: { caption: HTMLElement; text: LearnColumn };
+  private readonly final: { caption: HTMLElement; text: LearnColumn };
   private readonly status: HTMLElement;
+  private readonly variant: LearnVariant;
 
   constructor(private readonly host: LearnHost) {
+    this.variant = host.variant ?? this.poemsVariant();
     const selectId = uniqueId("snapshot");
     const lengthId = uniqueId("compare-length");
     this.select = h("select", { id: selectId, name: "snapshot" });
@@ -42,8 +62,8 @@ export class LearnPanel {
     this.stop = h("button", { type: "button", class: "secondary stop-compare", text: "Stop", disabled: true });
     const column = (cls: string) => {
       const caption = h("figcaption", {});
-      const text = h("pre", { class: "poem-text", tabindex: 0 });
-      return { figure: h("figure", { class: `learn-column ${cls}` }, caption, text), caption, text };
+      const text = this.variant.column();
+      return { figure: h("figure", { class: `learn-column ${cls}` }, caption, text.element), caption, text };
     };
     const early = column("early");
     const final = column("final");
@@ -54,12 +74,12 @@ export class LearnPanel {
       "section",
       { class: "panel learn", "aria-labelledby": "learn-title" },
       h("h2", { id: "learn-title", text: "Watch it learn" }),
-      h("p", { class: "lead", text: "The same training run, saved after a few epochs. Early poets babble and loop; later ones find words, rhythm and line breaks. Same first line, same settings, same dice." }),
+      h("p", { class: "lead", text: this.variant.lead }),
       h(
         "div",
         { class: "row" },
         h("div", { class: "field" }, h("label", { for: selectId, text: "Snapshot" }), this.select),
-        h("div", { class: "field narrow" }, h("label", { for: lengthId, text: "Characters" }), this.lengthInput),
+        this.variant.lengthInput ? h("div", { class: "field narrow" }, h("label", { for: lengthId, text: "Characters" }), this.lengthInput) : null,
         h("div", { class: "buttons" }, this.compare, this.stop),
       ),
       this.progress.element,
@@ -75,6 +95,51 @@ export class LearnPanel {
     this.setPoet(null);
   }
 
+  /** The poems studio's columns: the poem as text, the seed line first. */
+  private poemsVariant(): LearnVariant {
+    const host = this.host;
+    return {
+      lead: "The same training run, saved after a few epochs. Early poets babble and loop; later ones find words, rhythm and line breaks. Same first line, same settings, same dice.",
+      lengthInput: true,
+      column: () => {
+        const element = h("pre", { class: "poem-text", tabindex: 0 });
+        const seedSpan = h("span", { class: "seed" });
+        const generated = document.createTextNode("");
+        return {
+          element,
+          show: (seedText: string, written: string) => {
+            if (!seedText && !written) return element.replaceChildren();
+            if (seedSpan.parentNode !== element || seedSpan.textContent !== seedText) {
+              seedSpan.textContent = seedText;
+              generated.data = "";
+              element.replaceChildren(seedSpan, generated);
+            }
+            if (written.startsWith(generated.data)) generated.appendData(written.slice(generated.data.length));
+            else generated.data = written;
+          },
+        };
+      },
+      async write(poet, seed, length, signal, show) {
+        const settings = host.settings();
+        const g = poet.generator();
+        try {
+          const primed = await g.prime(settings.seedText, signal);
+          let text = "";
+          show(primed.kept, text);
+          const view = new Throttle(() => show(primed.kept, text), host.paintIntervalMs());
+          try {
+            const result = await g.generate({ ...settings, length, seed, signal, onChunk: (chunk) => { text += chunk.text; view.request(); } });
+            return { stopped: result.stopped };
+          } finally {
+            view.now();
+          }
+        } finally {
+          g.dispose();
+        }
+      },
+    };
+  }
+
   setPoet(poet: Poet | null): void {
     const snapshots = poet ? poemsExtras(poet.card)?.snapshots ?? [] : [];
     this.select.replaceChildren(
@@ -86,8 +151,8 @@ export class LearnPanel {
     this.element.hidden = poet !== null && !usable;
     this.early.caption.textContent = "Snapshot";
     this.final.caption.textContent = poet ? `Final model · epoch ${poet.card.training.epochs ?? "?"}${bits(valBitsPerChar(poet.card))}` : "Final model";
-    this.early.text.textContent = "";
-    this.final.text.textContent = "";
+    this.early.text.show("", "");
+    this.final.text.show("", "");
     this.status.textContent = "";
     this.message.clear();
     this.progress.hide();
@@ -116,42 +181,10 @@ export class LearnPanel {
             { poet: early, view: this.early },
             { poet, view: this.final },
           ];
-          const generators = pairs.map((p) => p.poet.generator());
-          try {
-            for (const [i, g] of generators.entries()) {
-              const primed = await g.prime(settings.seedText, signal);
-              pairs[i].view.text.replaceChildren(h("span", { class: "seed", text: primed.kept }), document.createTextNode(""));
-            }
-            this.status.textContent = `Writing ${length} characters with each…`;
-            const pending = ["", ""];
-            const view = new Throttle(() => {
-              pending.forEach((text, i) => (pairs[i].view.text.lastChild as Text).appendData(text));
-              pending.fill("");
-            }, this.host.paintIntervalMs());
-            let results: GenerateResult[];
-            try {
-              results = await Promise.all(
-                generators.map((g, i) =>
-                  g.generate({
-                    ...settings,
-                    length,
-                    seed,
-                    signal,
-                    onChunk: (chunk) => {
-                      pending[i] += chunk.text;
-                      view.request();
-                    },
-                  }),
-                ),
-              );
-            } finally {
-              view.now();
-            }
-            const stopped = results.some((r) => r.stopped);
-            this.status.textContent = stopped ? "Stopped." : `Done: ${length} characters each (random seed ${seed}).`;
-          } finally {
-            for (const g of generators) g.dispose();
-          }
+          this.status.textContent = this.variant.lengthInput ? `Writing ${length} characters with each…` : "Writing with each…";
+          const results = await Promise.all(pairs.map((p) => this.variant.write(p.poet, seed, length, signal, (seedText, written) => p.view.text.show(seedText, written))));
+          const stopped = results.some((r) => r.stopped);
+          this.status.textContent = stopped ? "Stopped." : `Done: ${this.variant.lengthInput ? `${length} characters each` : "both written"} (random seed ${seed}).`;
         } finally {
           this.compare.disabled = false;
         }

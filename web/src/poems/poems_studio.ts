@@ -16,7 +16,7 @@ import { JobRunner } from "./jobs";
 import { LearnPanel } from "./learn";
 import { NextCharView } from "./next_char";
 import { renderPicker, type PickerCard } from "./picker";
-import { isCharModel, notCharModel, poemsExtras, Poet, PoetCheckError, type Snapshot } from "./poet";
+import { isCharModel, notCharModel, poemsExtras, Poet, PoetCheckError, SnapshotCache } from "./poet";
 import { randomSeed } from "../random";
 import { visibleChar } from "./vocab";
 
@@ -29,7 +29,7 @@ export class PoemsStudio {
   readonly game: GamePanel;
   private poet: Poet | null = null;
   private writer: CharGenerator | null = null;
-  private snapshots = new Map<string, Promise<Poet>>();
+  private readonly snapshots = new SnapshotCache();
   private choosing = 0;
   private lastSettings: ReturnType<WriteControls["read"]> | null = null;
   private poemText = "";
@@ -58,7 +58,7 @@ export class PoemsStudio {
       poet: () => this.poet,
       settings: () => this.controls.read(),
       jobs: this.jobs,
-      snapshot: (poet: Poet, snapshot: Snapshot, onProgress: (l: number, t: number) => void) => this.loadSnapshot(poet, snapshot, onProgress),
+      snapshot: this.snapshots.load,
       paintIntervalMs: () => this.paintIntervalMs(),
     };
     this.learn = new LearnPanel(host);
@@ -190,7 +190,7 @@ export class PoemsStudio {
       const active = e === entry;
       e.element.classList.toggle("active", active);
       e.button.setAttribute("aria-pressed", String(active));
-      e.button.textContent = active ? "In use ✓" : e.card.studio === "poems" && isCharModel(e.card) ? "Use this poet" : "Load and check";
+      e.button.textContent = active ? "In use ✓" : isCharModel(e.card) ? "Use this poet" : "Load and check";
     }
     const extras = poemsExtras(poet.card);
     if (!this.controls.seed.value.trim() || this.controls.seed.dataset.fromCard === "true") {
@@ -225,21 +225,10 @@ export class PoemsStudio {
   private dropPoet(): void {
     this.writer?.dispose();
     this.writer = null;
-    for (const p of this.snapshots.values()) p.then((s) => s.dispose(), () => undefined);
-    this.snapshots.clear();
+    this.snapshots.dispose();
     this.poet?.dispose();
     this.poet = null;
     delete this.root.dataset.poet;
-  }
-
-  private loadSnapshot(poet: Poet, snapshot: Snapshot, onProgress: (loaded: number, total: number) => void): Promise<Poet> {
-    let promise = this.snapshots.get(snapshot.entry);
-    if (!promise) {
-      promise = initialized(new Poet(poet.card, snapshot.entry), onProgress);
-      promise.catch(() => this.snapshots.delete(snapshot.entry));
-      this.snapshots.set(snapshot.entry, promise);
-    }
-    return promise;
   }
 
   private showUnknown(text: string): string[] {

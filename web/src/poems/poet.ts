@@ -2,7 +2,7 @@
 // Loading goes through models.ts (byte progress, sha256 checks); the card's extras
 // say where the alphabet, the corpus lines and the parity reference are.
 import * as tf from "@tensorflow/tfjs";
-import { fetchModelJson, loadLayersModel, type ModelCard, type ProgressListener, type StudioModel } from "../models";
+import { fetchModelJson, initialized, loadLayersModel, modelsFor, type ModelCard, type ProgressListener, type Studio, type StudioModel } from "../models";
 import { FusedLstmEngine, LayersStepEngine, readArchitecture, type Architecture, type StepEngine } from "./engine";
 import { CharGenerator } from "./generator";
 import { WindowGenerator } from "./naive";
@@ -40,9 +40,24 @@ export function poemsExtras(card: ModelCard): PoemsExtras | null {
   return extras && typeof extras.vocab === "string" ? (extras as PoemsExtras) : null;
 }
 
-/** Is this card a character model the studio can write with? */
+/** The studios whose models are character LSTMs in this export format (the poems trainer writes both). */
+export const CHAR_STUDIOS: readonly Studio[] = ["poems", "music"];
+
+/** Is this card a character model a character studio can write with? */
 export function isCharModel(card: ModelCard): boolean {
-  return card.studio === "poems" && card.format === "layers" && poemsExtras(card) !== null;
+  return CHAR_STUDIOS.includes(card.studio) && card.format === "layers" && poemsExtras(card) !== null;
+}
+
+/** A studio's character models in the catalogue. */
+export async function charModels(studio: Studio): Promise<ModelCard[]> {
+  return (await modelsFor(studio)).filter(isCharModel);
+}
+
+/** Loads a studio's character model by name (or a snapshot entry of it) from the catalogue. */
+export async function loadPoet(studio: Studio, name: string, entry?: string): Promise<Poet> {
+  const card = (await modelsFor(studio)).find((c) => c.name === name);
+  if (!card) throw new Error(`no ${studio} model named ${name}`);
+  return initialized(new Poet(card, entry ?? card.entry));
 }
 
 /** Why the studio cannot write with a card that is not a character model. */
@@ -175,5 +190,28 @@ export class Poet implements StudioModel {
       }
     }
     model.dispose();
+  }
+}
+
+/**
+ * The snapshots of one model loaded once each ("watch it learn"), disposed together. `load` is
+ * bound, so it can be handed over as a function.
+ */
+export class SnapshotCache {
+  private readonly loaded = new Map<string, Promise<Poet>>();
+
+  readonly load = (poet: Poet, snapshot: Snapshot, onProgress: ProgressListener): Promise<Poet> => {
+    let promise = this.loaded.get(snapshot.entry);
+    if (!promise) {
+      promise = initialized(new Poet(poet.card, snapshot.entry), onProgress);
+      promise.catch(() => this.loaded.delete(snapshot.entry));
+      this.loaded.set(snapshot.entry, promise);
+    }
+    return promise;
+  };
+
+  dispose(): void {
+    for (const p of this.loaded.values()) p.then((s) => s.dispose(), () => undefined);
+    this.loaded.clear();
   }
 }

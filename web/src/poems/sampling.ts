@@ -17,7 +17,8 @@ export interface SamplingOptions {
 }
 
 export const GREEDY_TEMPERATURE = 0.01;
-const MASKED = -1e9;
+/** The logit of a character that may not be drawn. */
+export const MASKED = -1e9;
 
 export function checkSampling(options: SamplingOptions): SamplingOptions {
   const { temperature, topK, topP } = options;
