@@ -225,3 +225,26 @@ def test_sequence_lstm_is_keras_lstm_with_its_gradients(tiny):
         np.testing.assert_allclose(a, b, atol=1e-5)
     for a, b in zip(g2, g1):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_bfloat16_loop_kernel_stays_close(tiny):
+    """loop-bf16 rounds only the recurrent products' operands: outputs and gradients stay within bfloat16's ~3 digits."""
+    import tensorflow as tf
+
+    from training.poems.model import build_model, set_weights_by_layer, weights_by_layer
+
+    carry, _ = tiny
+    bf16 = build_model(VOCAB, LAYERS, UNITS, embed=3, carry=True, kernel="loop-bf16")
+    set_weights_by_layer(bf16, weights_by_layer(carry))
+    x = np.random.default_rng(4).integers(0, VOCAB, (2, 12)).astype(np.int32)
+    zeros = [np.zeros((2, UNITS), np.float32)] * (2 * LAYERS)
+    grads = []
+    for model in (carry, bf16):
+        with tf.GradientTape() as tape:
+            logits = model([x, *zeros], training=True)[0]
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(x, logits))
+        grads.append(tape.gradient(loss, model.get_layer("lstm1").trainable_variables[1]).numpy())  # recurrent kernel
+        grads.append(logits.numpy())
+    np.testing.assert_allclose(grads[3], grads[1], atol=2e-2)
+    np.testing.assert_allclose(grads[2], grads[0], atol=2e-2 * np.abs(grads[0]).max() + 1e-6)
+    assert bf16.get_layer("lstm1").matmul_dtype == "bfloat16"

@@ -29,7 +29,7 @@ def build_model(vocab_size: int, layers: int = 1, units: int = 256, embed: int =
                 stateful: bool = False, carry: bool = False, kernel: str = "keras"):
     """Training model (stateful=False): ids [B, T] -> logits [B, T, V], from a zero state; with
     `carry`: [ids, h1, c1, h2, c2, ...] -> [logits, h1, c1, ...] (states [B, units]); `kernel`
-    "loop" reads the sequences with lstm.SequenceLSTM (same weights, faster on a CPU).
+    "loop" (or "loop-bf16") reads the sequences with lstm.SequenceLSTM (same weights, faster on a CPU).
 
     One-step model (stateful=True): ids [1, 1] -> logits [1, V], LSTM state kept in the layers.
     """
@@ -45,10 +45,10 @@ def build_model(vocab_size: int, layers: int = 1, units: int = 256, embed: int =
     x = keras.layers.Embedding(vocab_size, embed, name="embed")(inp)
     for i in range(layers):
         last = i == layers - 1
-        if carry and kernel == "loop":
+        if carry and kernel.startswith("loop"):
             from training.poems.lstm import SequenceLSTM
 
-            lstm = SequenceLSTM(units, name=f"lstm{i + 1}")
+            lstm = SequenceLSTM(units, "bfloat16" if kernel == "loop-bf16" else "float32", name=f"lstm{i + 1}")
         else:
             lstm = keras.layers.LSTM(units, return_sequences=not (stateful and last), stateful=stateful,
                                      return_state=carry, name=f"lstm{i + 1}")

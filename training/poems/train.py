@@ -62,7 +62,7 @@ from training.poems.run import corpus_options, open_run, read_run_corpus
 from training.poems.sample import DEFAULT_SEED_TEXT, StepRunner, generate
 from training.poems.schedule import BudgetPlan, ProcessClock, lr_at, plan_session
 
-EVAL_SHARE = 0.1  # with a budget, evaluate at an epoch end once this share of it has passed since the last
+EVAL_SHARE = 0.25  # with a run budget, evaluate at an epoch end once this share of it has passed since the last
 SAMPLE_EVERY_S = 60.0  # samples and the loss plot at most this often (and when the session ends)
 
 
@@ -131,7 +131,8 @@ class Session:
         self.sample_seed = args.sample_seed if args.sample_seed is not None else DEFAULT_SEED_TEXT
         self.plan, self.budget = self._plan()
         self._windows = (None, None, None)
-        self.last_eval = self.last_sample = self.last_print = time.monotonic()
+        self.last_sample = self.last_print = time.monotonic()
+        self.last_eval = self.clock.elapsed
         print(f"model: {config['layers']} x LSTM {config['units']}, embed {config['embed']}, "
               f"dropout {config['dropout']}, vocab {len(self.chars)}, {model.count_params():,} parameters; "
               f"{self.steps_per_epoch} batches of {self.batch} x {self.seq_len} per epoch "
@@ -265,16 +266,16 @@ class Session:
                 save_weights_npz(self.net.model, run / BEST)
             save_weights_npz(self.net.model, run / LAST)
             append_csv(run / "log.csv", rec)
-        self.last_eval = time.monotonic()
+        self.last_eval = self.clock.elapsed
         print(f"epoch {rec['epoch']} (step {rec['step']}): train {rec['train_bpc']:.4f} bits/char, validation "
               f"{rec['val_bpc']:.4f} bits/char ({val_loss:.4f} nats){' *best*' if improved else ''}; "
               f"{self.wall():.0f} s total", flush=True)
         return rec
 
     def eval_due(self, epoch: int) -> bool:
-        if epoch in self.config["snapshots"] or self.budget is None:
+        if epoch in self.config["snapshots"] or self.budget is None or not self.budget.plans:
             return True
-        return time.monotonic() - self.last_eval >= EVAL_SHARE * self.clock.limit
+        return self.clock.elapsed - self.last_eval >= EVAL_SHARE * (self.budget.limit + self.wall_base)
 
     def end_epoch(self) -> str | None:
         """After an epoch: validation (when due), snapshot, checkpoint, sample; a reason to stop or None."""
