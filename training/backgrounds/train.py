@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_training(p)
     p.add_argument("--images", required=True, help="folder of texture images (with manifest.json and CREDITS.md)")
     p.add_argument("--steps", type=int, default=None, help="total training steps (default 6000; raise with --resume)")
-    p.add_argument("--crop", type=int, default=128, help="training crop in px, a multiple of 32")
+    p.add_argument("--crop", type=int, default=96, help="training crop in px, a multiple of 32")
     p.add_argument("--batch", type=int, default=16, help="reals (and as many fakes) per step, over all replicas")
     p.add_argument("--local-channels", type=int, default=32, help="i.i.d. noise channels per cell")
     p.add_argument("--global-channels", type=int, default=32, help="channels of the texture points")
@@ -53,7 +53,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr-d", type=float, default=2e-4)
     p.add_argument("--ema", type=float, default=0.999, help="EMA decay of the exported generator's weights")
     p.add_argument("--morph", type=float, default=0.25, help="fraction of fakes that morph between two textures")
-    p.add_argument("--diversity", type=float, default=1.0,
+    p.add_argument("--diversity", type=float, default=0.1,
                    help="weight of the mode-seeking term (Mao et al. 2019): fakes come in pairs with the same "
                         "textures and different local noise, and the generator is pushed to make them differ "
                         "(0: off)")
