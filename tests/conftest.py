@@ -75,9 +75,23 @@ def app(web_root: Path, models_root: Path):
     return create_app({"WEB_ROOT": web_root, "MODELS_ROOT": models_root, "TESTING": True})
 
 
+def closing_client(app):
+    """A Flask test client that reads and closes every response as a real server does, so the
+    files WhiteNoise opens are closed at once (an unclosed file is a warning, i.e. an error)."""
+    from flask.testing import FlaskClient
+
+    class ClosingClient(FlaskClient):
+        def open(self, *args, **kwargs):
+            kwargs.setdefault("buffered", True)
+            return super().open(*args, **kwargs)
+
+    app.test_client_class = ClosingClient
+    return app.test_client()
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return closing_client(app)
 
 
 # ---------------------------------------------------------------- real gunicorn

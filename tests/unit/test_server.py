@@ -5,6 +5,7 @@ import json
 import pytest
 
 from server.security import CSP
+from tests.conftest import closing_client
 
 TRAVERSALS = [
     "/../pyproject.toml",
@@ -85,7 +86,7 @@ def test_precompressed_variant_is_served(client, web_root):
     (web_root / "assets" / "main-ABCDEFGH.js.gz").write_bytes(gzip.compress((web_root / "assets" / "main-ABCDEFGH.js").read_bytes()))
     from server import create_app
 
-    fresh = create_app({"WEB_ROOT": web_root, "MODELS_ROOT": web_root / "none"}).test_client()
+    fresh = closing_client(create_app({"WEB_ROOT": web_root, "MODELS_ROOT": web_root / "none"}))
     response = fresh.get("/assets/main-ABCDEFGH.js", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(response.data).startswith(b"console.log('hashed');")
@@ -152,7 +153,7 @@ def test_catalogue_rejects_card_in_wrong_folder_and_missing_files(tmp_path, web_
     (missing / "group1-shard1of1.bin").unlink()
     (root / "poems" / "garbage").mkdir()
     (root / "poems" / "garbage" / "card.json").write_text("{not json")
-    data = create_app({"WEB_ROOT": web_root, "MODELS_ROOT": root}).test_client().get("/api/models").get_json()
+    data = closing_client(create_app({"WEB_ROOT": web_root, "MODELS_ROOT": root})).get("/api/models").get_json()
     assert data["models"] == []
     errors = {item["path"]: item["error"] for item in data["invalid"]}
     assert "lives in poems/renamed" in errors["poems/renamed"]
@@ -163,7 +164,7 @@ def test_catalogue_rejects_card_in_wrong_folder_and_missing_files(tmp_path, web_
 def test_unbuilt_web_app_explains_itself(tmp_path, models_root):
     from server import create_app
 
-    client = create_app({"WEB_ROOT": tmp_path / "nothing", "MODELS_ROOT": models_root}).test_client()
+    client = closing_client(create_app({"WEB_ROOT": tmp_path / "nothing", "MODELS_ROOT": models_root}))
     response = client.get("/")
     assert response.status_code == 503
     assert "npm run build" in response.get_data(as_text=True)
