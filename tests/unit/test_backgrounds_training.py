@@ -170,7 +170,8 @@ def test_sample_writes_a_morph_png_of_the_asked_size(work, tmp_path):
     out = tmp_path / "morph.png"
     assert cli.main(["sample", "--name", "straight", "--runs-dir", str(work["runs"]), "--textures",
                      "stripes_a,checks_c", "--width", "128", "--height", "64", "--out", str(out)]) == 0
-    assert Image.open(out).size == (128, 64)
+    with Image.open(out) as image:
+        assert image.size == (128, 64)
     assert cli.main(["sample", "--name", "straight", "--runs-dir", str(work["runs"]), "--textures", "nope",
                      "--out", str(out)]) == 2
 

@@ -116,4 +116,5 @@ def test_name_rules_and_conversions(tmp_path):
     x = np.array([0, 1, 127, 128, 255], np.uint8)
     assert np.array_equal(to_uint8(to_unit(x)), x)
     grid = save_grid(np.zeros((5, 8, 8, 3), np.uint8), tmp_path / "g.png", cols=3, pad=1)
-    assert Image.open(grid).size == (3 * 9 + 1, 2 * 9 + 1)
+    with Image.open(grid) as image:
+        assert image.size == (3 * 9 + 1, 2 * 9 + 1)
