@@ -7,57 +7,14 @@ import time
 
 import pytest
 
-from tests.e2e.poems_helpers import STUDIO, current_poet_info, fetch_json, generated_text, open_poems, poems_cards, write
+from tests.e2e.poems_helpers import STUDIO, check_parity, current_poet_info, generated_text, open_poems, poems_cards, write
 
 pytestmark = pytest.mark.e2e
-
-# tensorflowjs' float16 export stores weights as float16; the trainer only picks float16
-# when the next-character probabilities move by at most this much (export --float16-tolerance).
-FLOAT16_BOUND = 5e-3
-
-PARITY_JS = """async (name) => {
-  const api = window.muza.poems;
-  const poet = await api.load(name);
-  const ref = await api.loadReference(poet.card);
-  const out = { dtype: ref.dtype, primer: ref.primer, engines: {} };
-  for (const variant of ['fused', 'fused-ops', 'layers']) {
-    const kind = variant === 'layers' ? 'layers' : 'fused';
-    api.useCustomKernels(variant !== 'fused-ops');  // wasm: our kernels, then the plain ops
-    const g = poet.generator(kind);
-    await g.prime(ref.primer);
-    const probs = Array.from(await g.distribution());
-    const greedy = await g.generate({ temperature: 0, topK: 0, topP: 1, length: (ref.greedy_continuation || '').length });
-    out.engines[variant] = { probs, greedy: greedy.text };
-    g.dispose();
-  }
-  api.useCustomKernels(true);
-  poet.dispose();
-  return out;
-}"""
 
 
 @pytest.mark.parametrize("backend", ["wasm", "webgl"])
 def test_next_char_distribution_matches_keras(page, live_server, backend):
-    cards = poems_cards(live_server.url)
-    info = open_poems(page, live_server.url, backend)
-    assert info["name"] == backend
-    for card in cards:
-        reference = fetch_json(live_server.url, card, card["extras"]["reference"])
-        got = page.evaluate(PARITY_JS, card["name"])
-        for kind, result in got["engines"].items():
-            probs = result["probs"]
-            assert len(probs) == len(reference["probs_exported"])
-            assert sum(probs) == pytest.approx(1, abs=1e-4)
-            # Same weights as stored in the shards: tight.
-            stored = max(abs(a - b) for a, b in zip(probs, reference["probs_exported"]))
-            assert stored < 1e-4, f"{card['name']} {kind} on {backend}: max |Δp| {stored:.2e} vs Keras with the stored weights"
-            # Against the float32 training weights: 1e-4, or the float16 bound when stored as float16.
-            bound = FLOAT16_BOUND if reference["dtype"] == "float16" else 1e-4
-            full = max(abs(a - b) for a, b in zip(probs, reference["probs_float32"]))
-            assert full < bound, f"{card['name']} {kind} on {backend}: max |Δp| {full:.2e} vs float32 Keras (bound {bound})"
-            if reference.get("greedy_continuation"):
-                assert result["greedy"] == reference["greedy_continuation"], f"{card['name']} {kind} greedy continuation on {backend}"
-    assert page.problems.errors == []
+    check_parity(page, live_server.url, "poems", backend, open_poems)
 
 
 @pytest.mark.parametrize("backend", ["webgl", "wasm"])

@@ -97,8 +97,8 @@ def cases() -> list[dict]:
     out += [masks("X:1\nT:\nM:7/8\nL:1/8\nK:G\n"), masks("X:1\nT:Bad Unit\nM:4/4\nL:1/2\nK:G\n"),
             masks("X:1\nT:Bad Key\nM:4/4\nL:1/8\nK:H\n"), masks("T:No X\n")]
     for i, name in enumerate(sorted(HEADERS)):
-        for seed in range(3):
-            out.append(masks(random_walk(HEADERS[name], 1000 * i + seed, 220)))
+        for seed in range(2):
+            out.append(masks(random_walk(HEADERS[name], 1000 * i + seed, 160)))
     return out
 
 

@@ -48,25 +48,28 @@ export class TuneConstraint implements SamplingConstraint {
   allowed(): Uint8Array | null {
     const state = this.state;
     if (!state) return null;
-    const lastBar = state.bars >= this.rules.untilBars - 1 && state.barTicks > 0;
+    const grammar = new Uint8Array(this.chars.length);
     const mask = new Uint8Array(this.chars.length);
-    let any = false;
+    let allowed = 0;
+    let preferred = 0;
+    const lastBar = state.bars >= this.rules.untilBars - 1 && state.barTicks > 0;
     for (let i = 0; i < this.chars.length; i++) {
       const c = this.chars[i];
       const next = state.advance(c);
       if (!next) continue;
+      grammar[i] = 1;
+      allowed += 1;
       if (next.mode === "end" && next.bars < this.rules.untilBars) continue; // not before the length in bars
       // The last bar closes with a section bar line: after its "|" only "]" or "|" may follow.
       if (lastBar && state.mode === "bar" && state.text === "|" && !FINAL_BAR_CHARS.includes(c)) continue;
       mask[i] = 1;
-      any = true;
+      preferred += 1;
     }
-    if (!any) {
-      this.fallbacks += 1;
-      this.dropGrammar();
-      return null;
-    }
-    return mask;
+    if (preferred) return mask;
+    if (allowed) return grammar; // (the length rules give way to the grammar: a tie into the next bar, say)
+    this.fallbacks += 1;
+    this.dropGrammar();
+    return null;
   }
 
   accept(id: number): boolean {

@@ -104,6 +104,8 @@ export class AbcState {
   repeatOpen = false;
   repeats = 0;
   ending = ""; // "", "1", "after1", "2"
+  lineStart = false; // this character starts a line
+  firstOnLine = false; // the note being read started its line
 
   /** A fresh state, or a copy of `source` (what advance steps from). */
   constructor(source?: AbcState) {
@@ -159,6 +161,7 @@ export class AbcState {
   // ------------------------------------------------------------ the machine
   advance(c: string): AbcState | null {
     const next = new AbcState(this);
+    next.lineStart = this.mode === "line";
     return next.step(c) ? next : null;
   }
 
@@ -309,6 +312,7 @@ export class AbcState {
       this.text = "";
       this.letter = c;
       this.accidental = "";
+      this.firstOnLine = this.lineStart;
       this.needNote = false;
       this.decorated = false;
       return !this.tieTo || this.chord || c === this.tieTo[0];
@@ -343,6 +347,7 @@ export class AbcState {
       return !tieCheck || this.tieTo.startsWith(this.letter);
     }
     if (!this.text && tieCheck && this.letter !== this.tieTo) return false;
+    if (c === ":" && this.firstOnLine && this.letter.length === 1) return false; // "a:" would read as a field line
     if (this.fits(this.text + c)) {
       this.text += c;
       return true;

@@ -70,7 +70,7 @@ export class MusicStudio {
         h("div", { class: "buttons" }, b.generate, b.stop, b.continue, b.variation),
         this.status,
         this.error.element),
-      h("section", { class: "panel score", "aria-labelledby": "music-score-title" },
+      h("section", { class: "panel tune-panel", "aria-labelledby": "music-score-title" },
         h("h2", { id: "music-score-title", text: "The tune" }),
         h("div", { class: "player-row" }, h("div", { class: "buttons" }, b.play, b.stopSound), c.soundControls),
         this.playStatus,
@@ -149,7 +149,8 @@ export class MusicStudio {
     if (mode !== "new" && previous) {
       settings = { ...previous.settings, temperature: chosen.temperature, topP: chosen.topP, barAware: chosen.barAware, bars: chosen.bars };
       if (mode === "continue") base = previous.body;
-      untilBars = mode === "continue" ? previous.bars + chosen.bars : previous.settings.bars;
+      // Continue adds the length in bars to the tune; a variation has that length, same header.
+      untilBars = mode === "continue" ? previous.bars + chosen.bars : chosen.bars;
     } else {
       settings = chosen;
       untilBars = chosen.bars;

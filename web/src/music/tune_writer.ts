@@ -27,6 +27,8 @@ export interface TuneResult {
   masking: boolean;
   ms: number;
   msPerChar: number;
+  /** The longest stretch of main-thread work the generator did between yields. */
+  longestSyncMs: number;
   seed: number;
 }
 
@@ -61,6 +63,7 @@ export async function writeTune(generator: CharGenerator, request: TuneRequest):
     masking: constraint.masking,
     ms: result.ms,
     msPerChar: result.msPerChar,
+    longestSyncMs: result.longestSyncMs,
     seed: result.seed,
   };
 }
