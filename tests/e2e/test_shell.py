@@ -11,8 +11,20 @@ from tests.conftest import CHROMIUM_ARGS, REPO, LiveServer, open_studio
 from tests.e2e.poems_helpers import STUDIO as POEMS_STUDIO, write
 
 pytestmark = pytest.mark.e2e
-ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent", "music": "Music"}
+ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent", "backgrounds": "Backgrounds", "music": "Music"}
 SCREENSHOT_SEEDS = (1, 7, 16)  # latent favourites in the README screenshot: a face, a smiley, a face
+# The backgrounds screenshot: a morph from one texture into another across the frame (names of
+# the shipped model; any two textures when the model lacks them).
+SCREENSHOT_BACKGROUND = """async () => {
+  const bg = window.muza.backgrounds;
+  if (!bg) return false;
+  const names = bg.generator.textures.map((t) => t.name);
+  const pick = (name, fallback) => (names.includes(name) ? names.indexOf(name) : fallback);
+  bg.studio.update((s) => Object.assign(s, { mix: [{ id: pick('stone_rock058', 0), weight: 1 }, { id: pick('nebula_lagoon_center', 1), weight: 1 }],
+    mode: 'morph', shape: 'horizontal', seed: 7, width: 1920, height: 1080 }));
+  await bg.idle();
+  return true;
+}"""
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -261,6 +273,8 @@ def test_screenshots_of_each_route(browser, live_server, tmp_path):
             page.evaluate("() => window.muza.latent.settled()")
             page.evaluate("() => window.scrollTo(0, 0)")
             page.locator(".studio-latent > .message.info").wait_for(state="hidden", timeout=10_000)  # the "Saved" toast
+        if route == "backgrounds":  # a morph, rendered (when a texture model is exported)
+            page.evaluate(SCREENSHOT_BACKGROUND)
         path = out / f"{route}.png"
         page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 5000

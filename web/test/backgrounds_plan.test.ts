@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  backSpans, magnification, pieceBorders, planAxis, planBands, planOutput, reach, samplePosition, sourceSpan, tileStarts, windowFlop, wrappedIndices,
+  backSpans, magnification, pieceBorders, planAxis, planBands, planOutput, reach, resampleTaps, samplePosition, sourceSpan, tileStarts, windowFlop, wrappedIndices,
   type SpatialOp,
 } from "../src/backgrounds/plan";
 
@@ -95,4 +95,23 @@ test("bands of whole rows for the low-resolution layers", () => {
 test("wrapped indices take rows from the opposite edge", () => {
   assert.deepEqual(wrappedIndices(-2, 3, 5), [3, 4, 0, 1, 2]);
   assert.deepEqual(wrappedIndices(4, 7, 5), [4, 0, 1]);
+});
+
+test("resampling taps: neighbours either side of each pixel centre, relative to the window, the same for a pixel in any window", () => {
+  const x2 = resampleTaps(0, 3, 16, 32, 0); // halving: pixel j is the mean of source 2j and 2j + 1
+  assert.deepEqual(Array.from(x2.i0), [0, 2, 4]);
+  assert.deepEqual(Array.from(x2.i1), [1, 3, 5]);
+  assert.deepEqual(Array.from(x2.f), [0.5, 0.5, 0.5]);
+  const up = resampleTaps(0, 2, 64, 32, -32); // doubling, window starting a cell early
+  assert.deepEqual(Array.from(up.i0), [31, 32]); // pixel 0 reads source -1 (the far edge) and 0
+  assert.deepEqual(Array.from(up.f), [0.75, 0.25]);
+  const a = resampleTaps(100, 20, 1080, 1088, 96);
+  const b = resampleTaps(110, 10, 1080, 1088, 64);
+  assert.deepEqual(Array.from(a.f.subarray(10)), Array.from(b.f));
+  assert.deepEqual(Array.from(a.i0.subarray(10)).map((i) => i + 96), Array.from(b.i0).map((i) => i + 64));
+});
+
+test("a smallest piece size keeps time budgets from shrinking pieces to nothing", () => {
+  assert.equal(planOutput(FINAL, 1920, 1080, 60, 34, 32, 1, 4).pieces[0].width, 128);
+  assert.equal(planOutput(FINAL, 64, 64, 2, 2, 32, 1, 4).pieces.length, 1);
 });

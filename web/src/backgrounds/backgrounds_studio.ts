@@ -44,8 +44,8 @@ export class BackgroundsStudio implements ControlsHost, OutputHost, FavouritesHo
   readonly output: OutputPanel;
   readonly animation: AnimationPanel;
   readonly downloads: Downloads;
-  /** Target time per piece on this backend (ms). */
-  budgetMs = 80;
+  /** Target time per piece (ms): WASM and CPU block the main thread while a piece runs, WebGL mostly does not. */
+  budgetMs: number;
   /** Fixed FLOP per piece (tests), instead of the time budget. */
   pieceFlop: number | undefined = undefined;
   lastReport: RenderReport | null = null;
@@ -63,6 +63,7 @@ export class BackgroundsStudio implements ControlsHost, OutputHost, FavouritesHo
 
   constructor(readonly card: ModelCard, readonly generator: BackgroundGenerator, message: Message) {
     this.notices = new Notices(message, 6000);
+    this.budgetMs = generator.backend() === "webgl" ? 250 : 80;
     this.textures = generator.textures;
     this.favourites = new FavouriteStore(card.name, "backgrounds");
     this.current = defaultSettings(0, randomSeed());

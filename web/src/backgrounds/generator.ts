@@ -179,6 +179,11 @@ export class BackgroundGenerator implements StudioModel {
     this.extras = extras as BackgroundExtras;
   }
 
+  /** The tfjs backend it runs on. */
+  backend(): string {
+    return tf.getBackend();
+  }
+
   get cellPx(): number {
     return this.layout.cell_px;
   }
@@ -302,14 +307,15 @@ export class BackgroundGenerator implements StudioModel {
 
   /** A first run of every segment (compiles kernels), then a timed one: sets msPerGflop. */
   private async warmUp(): Promise<void> {
-    const noise = tf.randomNormal([1, 4, 4, this.channels], 0, 1, "float32", 1) as tf.Tensor4D;
+    const cells = 6;
+    const noise = tf.randomNormal([1, cells, cells, this.channels], 0, 1, "float32", 1) as tf.Tensor4D;
     try {
       for (let pass = 0; pass < 2; pass++) {
         const started = performance.now();
         const out = this.runWhole(noise);
         await out.data();
         out.dispose();
-        if (pass === 1) this.noteSpeed(16 * this.cellPx * this.cellPx * this.flopPerPixel(), performance.now() - started);
+        if (pass === 1) this.noteSpeed(cells * cells * this.cellPx * this.cellPx * this.flopPerPixel(), performance.now() - started);
       }
     } finally {
       noise.dispose();
@@ -329,9 +335,13 @@ export class BackgroundGenerator implements StudioModel {
     return perCell / (this.cellPx * this.cellPx);
   }
 
-  /** Updates the speed estimate with a run of `flop` that took `ms` (a moving average). */
+  /**
+   * Updates the speed estimate with a run of `flop` that took `ms` (a moving average). Runs
+   * under 50 MFLOP are left out once there is an estimate: their fixed costs (kernel calls,
+   * downloads) would make the backend look slower than it is, and the pieces ever smaller.
+   */
   noteSpeed(flop: number, ms: number): void {
-    if (!(flop > 0) || !(ms > 0)) return;
+    if (!(flop > 0) || !(ms > 0) || (this.measured && flop < 5e7)) return;
     const sample = ms / (flop / 1e9);
     this.msPerGflop = this.measured ? 0.7 * this.msPerGflop + 0.3 * sample : sample;
     this.measured = true;

@@ -12,6 +12,8 @@ export class LatestJobRunner {
   private closed = false;
   /** Bumped by every request and cancel: only the latest request's job may start. */
   private generation = 0;
+  /** Starts waiting for an aborted job to unwind. */
+  private waiting = 0;
   /** Jobs started and jobs that ran to the end (not aborted, no error). */
   readonly counts = { started: 0, finished: 0, aborted: 0 };
 
@@ -39,7 +41,7 @@ export class LatestJobRunner {
   }
 
   busy(): boolean {
-    return this.timer !== null || this.running !== null;
+    return this.timer !== null || this.running !== null || this.waiting > 0;
   }
 
   idle(): Promise<void> {
@@ -53,8 +55,13 @@ export class LatestJobRunner {
   }
 
   private async start(generation: number): Promise<void> {
-    while (this.running) await this.running; // an aborted job unwinds first
-    if (generation !== this.generation || this.closed) return this.settle(); // a newer request (or a cancel) took over
+    this.waiting += 1;
+    try {
+      while (this.running) await this.running; // an aborted job unwinds first
+    } finally {
+      this.waiting -= 1;
+    }
+    if (generation !== this.generation || this.closed || this.running) return this.settle(); // a newer request (or a cancel) took over
     const controller = new AbortController();
     this.controller = controller;
     this.counts.started += 1;

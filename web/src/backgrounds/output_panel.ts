@@ -85,7 +85,7 @@ export class OutputPanel {
       h("div", { class: "toolbar downloads", role: "group", "aria-label": "Download" },
         button("Download PNG", "bg-png", () => host.downloadPng(), "Lossless, with the credits in its text chunks"),
         button("Download JPEG", "secondary bg-jpeg", () => host.downloadJpeg(Number(this.quality.value)), "Smaller, with the credits in a comment"),
-        h("label", { for: qualityId, class: "bg-quality-label", text: "JPEG quality" }), this.quality, qualityOut),
+        h("label", { for: qualityId, class: "bg-quality-label", text: "Quality" }), this.quality, qualityOut),
       h("div", { class: "toolbar" },
         button("Save favourite", "secondary save-favourite", () => host.saveFavourite()),
         button("Share", "secondary share", () => host.share())),

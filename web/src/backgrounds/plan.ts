@@ -107,6 +107,25 @@ export function sourceSpan(t0: number, t1: number, target: number, source: numbe
   return [Math.floor(samplePosition(t0, target, source)), Math.floor(samplePosition(t1 - 1, target, source)) + 2];
 }
 
+/** Linear resampling taps of target pixels [t0, t0 + n): source indices (relative to `offset`) either side and the weight of the second. */
+export interface Taps {
+  i0: Int32Array;
+  i1: Int32Array;
+  f: Float32Array;
+}
+
+export function resampleTaps(t0: number, n: number, target: number, source: number, offset: number): Taps {
+  const taps = { i0: new Int32Array(n), i1: new Int32Array(n), f: new Float32Array(n) };
+  for (let k = 0; k < n; k++) {
+    const p = samplePosition(t0 + k, target, source);
+    const i = Math.floor(p);
+    taps.i0[k] = i - offset;
+    taps.i1[k] = i + 1 - offset;
+    taps.f[k] = p - i;
+  }
+  return taps;
+}
+
 /** One axis of the output's pieces: target pixel spans and the source cell window of each (all windows the same length). */
 export interface AxisPlan {
   /** Target pixels [start, start + size) of each piece. */
@@ -151,15 +170,16 @@ export interface OutputPlan {
 
 /**
  * Square-ish pieces (multiples of `cellPx`) as large as `maxFlop` allows for the run of
- * `ops` from cells to pixels, at least one cell: the output of `width` x `height` pixels
- * from a `gridW` x `gridH` cell grid.
+ * `ops` from cells to pixels, at least `minCells` cells a side (smaller pieces cost more in
+ * overhead than they save in latency): the output of `width` x `height` pixels from a
+ * `gridW` x `gridH` cell grid.
  */
-export function planOutput(ops: SpatialOp[], width: number, height: number, gridW: number, gridH: number, cellPx: number, maxFlop: number): OutputPlan {
+export function planOutput(ops: SpatialOp[], width: number, height: number, gridW: number, gridH: number, cellPx: number, maxFlop: number, minCells = 1): OutputPlan {
   const flopFor = (rows: AxisPlan, cols: AxisPlan) =>
     windowFlop(ops, [rows.cellStarts[0] * cellPx, (rows.cellStarts[0] + rows.cells) * cellPx], [cols.cellStarts[0] * cellPx, (cols.cellStarts[0] + cols.cells) * cellPx]);
   const longest = Math.ceil(Math.max(width, height) / cellPx);
   let best: { rows: AxisPlan; cols: AxisPlan; flop: number } | null = null;
-  for (let k = 1; k <= longest; k++) {
+  for (let k = Math.min(minCells, longest); k <= longest; k++) {
     const rows = planAxis(height, gridH, cellPx, k * cellPx);
     const cols = planAxis(width, gridW, cellPx, k * cellPx);
     const flop = flopFor(rows, cols);

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ColourMap } from "./colour";
 import type { BackgroundGenerator } from "./generator";
-import { planBands, planOutput, samplePosition, type OutputPlan } from "./plan";
+import { planBands, planOutput, resampleTaps, type OutputPlan, type Piece, type Taps } from "./plan";
 
 export class CancelledError extends Error {
   constructor() {
@@ -16,14 +16,16 @@ export class CancelledError extends Error {
 }
 
 /**
- * Gives the page the main thread back between pieces: `scheduler.yield()` where the browser
- * has it (input and rendering run, then this job continues ahead of other tasks), else a timer.
+ * Gives the page the main thread back between pieces: a timer task, queued behind the input,
+ * rendering and timers waiting (`scheduler.yield()` continuations would run ahead of the
+ * page's own timers, which then wait for the whole render).
  */
 export function yieldToPage(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  if (typeof scheduler?.yield === "function") return scheduler.yield();
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/** The smallest output piece (cells a side) a time budget may ask for. */
+export const MIN_PIECE_CELLS = 4;
 
 export interface RenderRequest {
   /** The whole input grid, [h * w * channels]. */
@@ -36,7 +38,7 @@ export interface RenderRequest {
   signal?: AbortSignal;
   /** Target time per piece (ms); default 80. */
   budgetMs?: number;
-  /** Fixed FLOP per piece instead of the time budget (tests: many small pieces, or one). */
+  /** Fixed FLOP per piece instead of the time budget (tests: many small pieces, or one); no smallest piece then. */
   pieceFlop?: number;
   onProgress?: (done: number, total: number) => void;
   /** Each finished piece: the generated pixels (raw) and the coloured ones (the same array when the colour is neutral). */
@@ -80,29 +82,32 @@ async function rgbaBytes(levels: tf.Tensor3D): Promise<Uint8ClampedArray> {
   }
 }
 
+/** Linear resampling along one axis of x (1: rows, 2: columns) with taps from plan.ts: a + (b − a) · f per target pixel. */
+function resampleAxis(x: tf.Tensor4D, axis: 1 | 2, taps: Taps): tf.Tensor4D {
+  return tf.tidy(() => {
+    const n = taps.f.length;
+    const a = tf.gather(x, tf.tensor1d(taps.i0, "int32"), axis);
+    const b = tf.gather(x, tf.tensor1d(taps.i1, "int32"), axis);
+    const f = tf.tensor4d(taps.f, axis === 1 ? [1, n, 1, 1] : [1, 1, n, 1]);
+    return a.add(b.sub(a).mul(f)) as tf.Tensor4D;
+  });
+}
+
 /**
  * The piece's output pixels from the last segment's window output `y` ([1, 32n, 32m, 3]):
- * cut out (sizes on the cell grid) or sampled bilinearly at the positions the whole image's
- * circular resize would use (target pixel centres mapped onto the source).
+ * cut out along an axis on the cell grid, else resampled with the taps the whole image
+ * would use (the same arithmetic for a pixel whatever the pieces, so any plan gives the
+ * same bytes).
  */
-function pieceLevels(y: tf.Tensor4D, piece: { x: number; y: number; width: number; height: number; cellRow: number; cellCol: number },
-  cellPx: number, source: { w: number; h: number }, target: { w: number; h: number }): tf.Tensor3D {
+function pieceLevels(y: tf.Tensor4D, piece: Piece, cellPx: number, source: { w: number; h: number }, target: { w: number; h: number }): tf.Tensor3D {
   return tf.tidy(() => {
-    const [, wh, ww] = y.shape;
     const top = piece.cellRow * cellPx;
     const left = piece.cellCol * cellPx;
-    let out: tf.Tensor4D;
-    if (source.w === target.w && source.h === target.h) {
-      out = y.slice([0, piece.y - top, piece.x - left, 0], [1, piece.height, piece.width, 3]);
-    } else {
-      const rowAt = (j: number) => (source.h === target.h ? j : samplePosition(j, target.h, source.h)) - top;
-      const colAt = (j: number) => (source.w === target.w ? j : samplePosition(j, target.w, source.w)) - left;
-      const y1 = rowAt(piece.y) / (wh - 1);
-      const y2 = rowAt(piece.y + piece.height - 1) / (wh - 1);
-      const x1 = colAt(piece.x) / (ww - 1);
-      const x2 = colAt(piece.x + piece.width - 1) / (ww - 1);
-      out = tf.image.cropAndResize(y, tf.tensor2d([[y1, x1, y2, x2]]), tf.tensor1d([0], "int32"), [piece.height, piece.width], "bilinear");
-    }
+    let out = y;
+    if (source.h === target.h) out = out.slice([0, piece.y - top, 0, 0], [1, piece.height, -1, 3]);
+    else out = resampleAxis(out, 1, resampleTaps(piece.y, piece.height, target.h, source.h, top));
+    if (source.w === target.w) out = out.slice([0, 0, piece.x - left, 0], [1, -1, piece.width, 3]);
+    else out = resampleAxis(out, 2, resampleTaps(piece.x, piece.width, target.w, source.w, left));
     return toLevels(out.squeeze([0])) as tf.Tensor3D;
   });
 }
@@ -115,7 +120,7 @@ export async function renderBackground(gen: BackgroundGenerator, req: RenderRequ
   const segments = gen.segments;
   const last = segments[segments.length - 1];
   const cellPx = gen.cellPx;
-  const plan = planOutput(last.ops, width, height, gridW, gridH, cellPx, budget());
+  const plan = planOutput(last.ops, width, height, gridW, gridH, cellPx, budget(), req.pieceFlop === undefined ? MIN_PIECE_CELLS : 1);
   const bandPlans = segments.slice(0, -1).map((s) => planBands(s.ops, gridW, gridH, budget()));
   const total = bandPlans.reduce((sum, b) => sum + b.starts.length * b.bandFlop, 0) + plan.pieces.length * plan.pieceFlop;
   let done = 0;
