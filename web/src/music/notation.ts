@@ -80,6 +80,8 @@ export function staffSources(text: string): { source: string; start: number; end
     if (field) fields[field[1]] = field[2];
     else if (line.trim()) {
       for (const [from, to, bars] of staffBreaks(line)) {
+        // A piece without a note or rest (a lone bar line, a chord symbol) would draw an empty staff.
+        if (!/[A-Ga-gzx]/.test(line.slice(from, to).replace(/"[^"]*"|![^!]*!/g, ""))) continue;
         const first = out.length === 0;
         // A full staff is stretched to the width, as the lines of printed music are.
         const header = ["X:1", bars >= BARS_PER_STAFF - 1 ? "%%stretchlast 1" : null, first && title ? `T:${title}` : null, `M:${first ? fields.M ?? "none" : "none"}`, `L:${fields.L ?? defaultUnit(fields.M ?? "4/4")}`, first && tempo ? `Q:${tempo}` : null, `K:${fields.K ?? "C"}`]
