@@ -74,43 +74,76 @@ type Mode = "line" | "field" | "music" | "acc" | "note" | "bar" | "bracket" | "c
 
 /** Where the writing of a tune stands (see training/music/grammar.py). */
 export class AbcState {
-  mode: Mode = "line";
-  text = "";
-  inHeader = true;
-  fieldKey = "";
-  colon = false;
-  meter = "4/4";
-  unit = "";
-  full = 0;
-  barTicks = 0;
-  bars = 0;
-  opensSection = true;
-  lastBar = "";
-  afterBar = false;
-  afterNote = false;
-  needNote = false;
-  decorated = false;
-  tupletLeft = 0;
-  tuplet: Ratio = ONE;
-  broken: Ratio = ONE;
-  lastTicks = 0;
-  letter = "";
-  accidental = "";
-  tied = "";
-  tieTo = "";
-  barAccidentals: readonly string[] = [];
-  chord = false;
-  chordNotes = 0;
-  repeatOpen = false;
-  repeats = 0;
-  ending = ""; // "", "1", "after1", "2"
-  lineStart = false; // this character starts a line
-  firstOnLine = false; // the note being read started its line
+  mode: Mode;
+  text: string;
+  inHeader: boolean;
+  fieldKey: string;
+  colon: boolean;
+  meter: string;
+  unit: string;
+  full: number;
+  barTicks: number;
+  bars: number;
+  opensSection: boolean;
+  lastBar: string;
+  afterBar: boolean;
+  afterNote: boolean;
+  needNote: boolean;
+  decorated: boolean;
+  tupletLeft: number;
+  tuplet: Ratio;
+  broken: Ratio;
+  lastTicks: number;
+  letter: string;
+  accidental: string;
+  tied: string;
+  tieTo: string;
+  barAccidentals: readonly string[];
+  chord: boolean;
+  chordNotes: number;
+  repeatOpen: boolean;
+  repeats: number;
+  ending: string; // "", "1", "after1", "2"
+  lineStart: boolean; // this character starts a line
+  firstOnLine: boolean; // the note being read started its line
 
-  /** A fresh state, or a copy of `source` (what advance steps from). */
+  /** A fresh state, or a copy of `source` (what advance steps from): every field written once,
+   * in one order, so that V8 gives all states one shape and copying is cheap. */
   constructor(source?: AbcState) {
-    if (source) Object.assign(this, source);
-    else this.setBarLength();
+    const s = source;
+    this.mode = s ? s.mode : "line";
+    this.text = s ? s.text : "";
+    this.inHeader = s ? s.inHeader : true;
+    this.fieldKey = s ? s.fieldKey : "";
+    this.colon = s ? s.colon : false;
+    this.meter = s ? s.meter : "4/4";
+    this.unit = s ? s.unit : "";
+    this.full = s ? s.full : 0;
+    this.barTicks = s ? s.barTicks : 0;
+    this.bars = s ? s.bars : 0;
+    this.opensSection = s ? s.opensSection : true;
+    this.lastBar = s ? s.lastBar : "";
+    this.afterBar = s ? s.afterBar : false;
+    this.afterNote = s ? s.afterNote : false;
+    this.needNote = s ? s.needNote : false;
+    this.decorated = s ? s.decorated : false;
+    this.tupletLeft = s ? s.tupletLeft : 0;
+    this.tuplet = s ? s.tuplet : ONE;
+    this.broken = s ? s.broken : ONE;
+    this.lastTicks = s ? s.lastTicks : 0;
+    this.letter = s ? s.letter : "";
+    this.accidental = s ? s.accidental : "";
+    this.tied = s ? s.tied : "";
+    this.tieTo = s ? s.tieTo : "";
+    this.barAccidentals = s ? s.barAccidentals : [];
+    this.chord = s ? s.chord : false;
+    this.chordNotes = s ? s.chordNotes : 0;
+    this.repeatOpen = s ? s.repeatOpen : false;
+    this.repeats = s ? s.repeats : 0;
+    this.ending = s ? s.ending : "";
+    this.lineStart = s ? s.lineStart : false;
+    this.firstOnLine = s ? s.firstOnLine : false;
+    if (!s) this.setBarLength();
   }
 
   // ------------------------------------------------------------ durations
