@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chordSymbol, keyAccidentals, keyFifths, lengthValue, perform, settledPrefix, tempoQuarterBpm } from "../src/music/abc_events";
+import { perform, settledPrefix } from "../src/music/abc_events";
+import { chordSymbol, keyAccidentals, keyFifths, lengthValue, tempoQuarterBpm } from "../src/music/abc_theory";
 import { arrange, beatLength } from "../src/music/arrange";
 
 const JIG = "X:1\nT:T\nM:6/8\nL:1/8\nK:G\n";

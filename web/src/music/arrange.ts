@@ -2,7 +2,8 @@
 // bar a little louder) and, from the chord symbols, an oom-pah accompaniment (bass on the
 // first beat of each pair, the chord on the second). The same list feeds the live player, the
 // .wav render and the .mid file. Pure.
-import { keyFifths, type Performance } from "./abc_events";
+import type { Performance } from "./abc_events";
+import { isCompoundMeter, keyFifths } from "./abc_theory";
 import type { MidiSong } from "./midi";
 
 export type Part = "melody" | "bass" | "chord";
@@ -24,8 +25,8 @@ export interface PlayNote {
 export function beatLength(meter: string): number {
   const m = /^(\d+)\/(\d+)$/.exec(meter.trim());
   if (!m) return 0.25;
-  const [num, den] = [Number(m[1]), Number(m[2])];
-  return num % 3 === 0 && num > 3 ? 3 / den : 1 / den;
+  const den = Number(m[2]);
+  return isCompoundMeter(meter) ? 3 / den : 1 / den;
 }
 
 export function arrange(performance: Performance, accompaniment: boolean): PlayNote[] {

@@ -6,7 +6,8 @@
 // Under our CSP abcjs needs the build's abcjs-csp plugin (web/abcjs_csp.mjs).
 import { renderAbc, type TuneObject } from "abcjs";
 import { h } from "../ui/dom";
-import { bodyStart, defaultUnit } from "./abc_events";
+import { bodyStart } from "./abc_events";
+import { defaultUnit } from "./abc_theory";
 
 export interface RenderResult {
   warnings: string[];

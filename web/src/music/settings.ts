@@ -1,5 +1,6 @@
 // The Music studio's settings: what the controls hold, the tune header they write (and the
 // primer the model reads), and the share link that carries them. Pure: no DOM, no tensors.
+import { isCompoundMeter } from "./abc_theory";
 
 export const INSTRUMENTS = {
   harp: "Plucked string",
@@ -61,14 +62,10 @@ export const LIMITS = {
   firstBar: 120,
 } as const;
 
-export function isCompoundMeter(meter: string): boolean {
-  const m = /^(\d+)\/8$/.exec(meter);
-  return !!m && Number(m[1]) % 3 === 0 && Number(m[1]) > 3;
-}
-
-/** The Q: field's beat: a dotted quarter in compound meters, else a quarter. */
+/** The Q: field's beat: a dotted quarter in 6/8, 9/8 and 12/8, else a quarter. */
 export function tempoBeat(meter: string): "3/8" | "1/4" {
-  return isCompoundMeter(meter) ? "3/8" : "1/4";
+  // (Q: takes 1/4, 1/8 or 3/8 beats in the grammar: 6/4 counts quarters.)
+  return isCompoundMeter(meter) && meter.endsWith("/8") ? "3/8" : "1/4";
 }
 
 /** Quarter notes per minute of the settings' tempo. */
