@@ -128,9 +128,9 @@ class LiveServer:
 
     name = "gunicorn"
 
-    def __init__(self, models_root: Path | None = None, web_root: Path = WEB_DIST):
+    def __init__(self, models_root: Path | None = None, web_root: Path = WEB_DIST, port: int | None = None):
         _require_built(web_root)
-        self.port = free_port()
+        self.port = port or free_port()  # a fixed port: a restart keeps the origin (and its caches)
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port), WEB_CONCURRENCY="2", ACCESS_LOG="-")
         env["MUZA_WEB_ROOT"] = str(web_root)

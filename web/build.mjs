@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { abcjsCspPlugin } from "./abcjs_csp.mjs";
+import { precacheManifest } from "./precache.mjs";
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(webDir);
@@ -119,6 +120,22 @@ fs.writeFileSync(
   template.replaceAll("{{main.js}}", mainJs).replaceAll("{{main.css}}", mainCss).replaceAll("{{modulepreload}}", preloads.join("\n  ")),
 );
 
+// 3b. The service worker (offline use) under a fixed name at the root, so that its scope is the
+// whole app; the precache manifest lists every file written so far (web/precache.mjs).
+const written = fs.readdirSync(dist, { recursive: true }).filter((f) => fs.statSync(path.join(dist, f)).isFile());
+const precache = precacheManifest(written, (file) => fs.readFileSync(path.join(dist, file)));
+await build({
+  absWorkingDir: root,
+  entryPoints: [path.join(webDir, "src/offline/sw.ts")],
+  bundle: true,
+  minify: !dev,
+  format: "iife",
+  target: "es2020",
+  outfile: path.join(dist, "sw.js"),
+  define: { __PRECACHE__: JSON.stringify(precache) },
+  logLevel: "warning",
+});
+
 // 4. Precompressed variants, served by WhiteNoise when the browser accepts them.
 const compressible = /\.(js|css|html|json|svg|wasm|txt|map)$/;
 const brotliOf = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: dev ? 4 : 11 } });
@@ -138,6 +155,7 @@ for (const file of fs.readdirSync(dist, { recursive: true })) {
   brotli += br.length;
 }
 console.log(`${path.relative(root, dist)}: ${mainJs}, ${mainCss}, ${routeChunks.length} route chunks, ${Object.keys(wasmFiles).length} wasm; ${(raw / 1e6).toFixed(2)} MB raw, ${(brotli / 1e6).toFixed(2)} MB brotli`);
+console.log(`/sw.js precaches ${precache.files.length} files (shell version ${precache.version})`);
 
 // 5. What a first visit to each route downloads (index.html, the stylesheet, the shell with its
 // shared chunks, and that route's chunks; the WASM binaries come on top when WASM runs).

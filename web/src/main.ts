@@ -6,6 +6,7 @@ import "./styles.css";
 import { chooseBackend, configureWasmThreads, isBackendName, watchContextLoss, type BackendInfo } from "./backend";
 import { badgeText } from "./renderer";
 import { fetchCatalogue, loadGraphModel, loadLayersModel, fetchModelJson } from "./models";
+import { offlineSettled, registerOffline } from "./offline/register";
 import type { RouteEntry, StudioView } from "./studio";
 import { ROUTES, STUDIOS } from "./studios";
 import { exposeForTests } from "./test_hooks";
@@ -83,5 +84,8 @@ const ready = boot().catch((error: Error) => {
   throw error;
 });
 
-const shellHooks = { tf, ready, fetchCatalogue, loadLayersModel, loadGraphModel, fetchModelJson, backend: () => backend };
+// Offline use (offline/sw.ts) starts once the first route is up, so that it never delays it.
+const offline = ready.then(registerOffline, registerOffline).catch((error: Error) => console.warn(`Offline use unavailable: ${error.message}`));
+
+const shellHooks = { tf, ready, offline: { ready: offline, settled: offlineSettled }, fetchCatalogue, loadLayersModel, loadGraphModel, fetchModelJson, backend: () => backend };
 for (const [name, value] of Object.entries(shellHooks)) exposeForTests(name, value);

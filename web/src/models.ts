@@ -2,6 +2,7 @@
 // progress and sha256 checks, and the lifecycle every studio model class follows.
 // Written once here for every studio.
 import * as tf from "@tensorflow/tfjs";
+import { noteModelFile } from "./offline/register";
 import type { StudioId } from "./studios";
 
 export type Studio = StudioId;
@@ -140,6 +141,7 @@ export async function fetchModelFile(card: ModelCard, file: string, onBytes?: (d
       throw new ModelFileError(`${card.title}: ${file} is corrupt (sha256 ${digest.slice(0, 12)}… ≠ ${expected.sha256.slice(0, 12)}…)`);
     }
   }
+  noteModelFile(card.base_url + file); // stored for offline use by the service worker
   return bytes.buffer;
 }
 
