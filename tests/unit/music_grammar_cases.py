@@ -37,8 +37,9 @@ MUSIC = [
     ("jig", "G>AB c2|"),  # broken rhythm
     ("jig", "GAB cde|fga bag|"),
     ("jig", "GAB cdef|"),  # overfull: refused
-    ("reel", "|:d2fd Adfd|~g3e fdBA|!trill!B4 A2FA|[D2FA] [E2G] [F4A]:|\n|:a2fa gfed|\n"),
-    ("reel", "[DFA]2 [EG]2 [FA]4|"),  # a chord's length goes on its first note: refused
+    ("reel", "|:d2fd Adfd|~g3e fdBA|!trill!B4 A2FA|[D2F2A2] [E2G2] [F4A4]:|\n|:a2fa gfed|\n"),
+    ("reel", "[DFA]2 [EG]2 [FA]4|"),  # a chord's length goes on its notes: refused
+    ("reel", "[D2FA] [E2G2] [F4A4]|"),  # chord notes of different lengths: refused
     ("reel", "^c2 =c2 _B2 __B2|d8|z8|x4 z4|"),
     ("reel", "(3ABc (3dcB A2FA|(2AB (4cdef g|"),
     ("reel", "(3ABc (3dcB A2FA|(2AB (4cdef g4|"),  # overfull: refused

@@ -13,7 +13,7 @@ export const LENGTHS: Readonly<Record<string, Ratio>> = {
 };
 const LENGTH_KEYS = Object.keys(LENGTHS);
 const TUPLETS: Readonly<Record<string, Ratio>> = { "2": [3, 2], "3": [2, 3], "4": [3, 4] };
-export const BARLINES = ["|", "||", "|]", "|:", ":|", ":||", "::", ":||:", ":|:"] as const;
+export const BARLINES = ["|", "||", "|]", "|:", ":|", ":||", "::", ":||:"] as const; // (abc2midi reads :|: as :| alone)
 export const METERS = ["2/4", "3/4", "4/4", "6/8", "9/8", "12/8", "3/8", "2/2", "3/2", "5/4", "6/4", "C", "C|"] as const;
 export const UNITS = ["1/4", "1/8", "1/16"] as const;
 const TONICS = ["C", "C#", "Db", "D", "Eb", "E", "F", "F#", "Gb", "G", "Ab", "A", "Bb", "B"];
@@ -101,6 +101,7 @@ export class AbcState {
   barAccidentals: readonly string[];
   chord: boolean;
   chordNotes: number;
+  chordLength: string; // the first chord note's length suffix
   repeatOpen: boolean;
   repeats: number;
   ending: string; // "", "1", "after1", "2"
@@ -138,6 +139,7 @@ export class AbcState {
     this.barAccidentals = s ? s.barAccidentals : [];
     this.chord = s ? s.chord : false;
     this.chordNotes = s ? s.chordNotes : 0;
+    this.chordLength = s ? s.chordLength : "";
     this.repeatOpen = s ? s.repeatOpen : false;
     this.repeats = s ? s.repeats : 0;
     this.ending = s ? s.ending : "";
@@ -178,7 +180,7 @@ export class AbcState {
 
   /** Some length starting with `prefix` is whole ticks within the room. */
   fits(prefix: string): boolean {
-    if (this.chord && this.chordNotes > 0) return LENGTH_KEYS.some((s) => s.startsWith(prefix));
+    if (this.chord && this.chordNotes > 0) return this.chordLength.startsWith(prefix); // later chord notes are as long as the first
     return LENGTH_KEYS.some((s) => {
       if (!s.startsWith(prefix)) return false;
       const t = this.ticks(s);
@@ -393,7 +395,7 @@ export class AbcState {
     this.tieTo = "";
     if (this.chord && this.chordNotes > 0) {
       this.chordNotes += 1;
-      return true;
+      return this.text === this.chordLength;
     }
     const ticks = this.ticks(this.text);
     if (ticks === null || ticks > this.room()) return false;
@@ -402,6 +404,7 @@ export class AbcState {
     this.broken = ONE;
     this.tupletLeft = Math.max(0, this.tupletLeft - 1);
     this.chordNotes += this.chord ? 1 : 0;
+    this.chordLength = this.text;
     if (this.accidental) this.barAccidentals = [...this.barAccidentals, this.letter];
     const plain = !has(RESTS, this.letter[0]) && !this.accidental && !this.barAccidentals.includes(this.letter);
     this.tied = plain && !this.chord ? this.letter : "";
