@@ -1,8 +1,9 @@
 """Offline use: the service worker (web/src/offline/sw.ts) keeps the app shell and every model
 the visitor loaded, verified against the card's sha256, and serves them without a network; a
 changed card checksum or a corrupt stored file makes it fetch the file again; the Models page
-shows what is stored, the space it takes and the quota left, and Remove removes it. Also: the
-worker and the web app manifest are served as the policy says, by both servers."""
+shows what is stored, the space it takes and the quota left, and Remove removes it; every other
+studio opens offline after one visit. Also: the worker and the web app manifest are served as
+the policy says, by both servers."""
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import REPO, LiveServer, PageProblems
+from tests.conftest import REPO, LiveServer, PageProblems, open_studio
 from tests.e2e.poems_helpers import STUDIO, open_poems, write
 
 MODELS_CACHE = "muza-models-v1"
@@ -239,3 +240,31 @@ def test_worker_and_manifest_are_served_as_the_policy_says(request, server_name)
     headers, index = get("/")
     assert b'<link rel="manifest" href="/manifest.webmanifest">' in index
     assert "worker-src 'self'" in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("route", ["style", "latent", "backgrounds", "music"])
+def test_every_studio_opens_offline_after_one_visit(context, live_server, route):
+    page = new_page(context)
+    open_studio(page, live_server.url, route)
+    page.wait_for_load_state("networkidle")
+    settle(page)
+    studio = page.evaluate("() => window.location.hash")
+    with urllib.request.urlopen(live_server.url + "/api/models", timeout=10) as response:
+        shipped = [c for c in json.load(response)["models"] if c["studio"] == route]
+    if shipped:  # studios without a shipped model (yet) must still open offline
+        assert [p for p in stored(page) if p.startswith(f"/models/{route}/")], f"no {route} model stored"
+    errors = len(page.problems.errors)
+
+    context.set_offline(True)
+    try:
+        page.reload()
+        page.evaluate("() => window.muza.ready")
+        page.wait_for_selector(f"section[data-studio='{route}'][data-ready='true']")
+        page.wait_for_load_state("networkidle")
+        settle(page)
+        assert page.evaluate("() => window.location.hash") == studio
+        alerts = page.locator(f"section[data-studio='{route}'] [role='alert']").all_inner_texts()
+        assert [a for a in alerts if a.strip()] == []
+        assert page.problems.errors[errors:] == []
+    finally:
+        context.set_offline(False)

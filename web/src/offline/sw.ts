@@ -41,6 +41,8 @@ worker.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
     await cache.addAll(__PRECACHE__.files.map((f) => new Request(f, { cache: "no-cache" })));
+    // The catalogue too: a first visit's own request for it went past this worker.
+    await catalogueResponse().catch(() => undefined);
     await worker.skipWaiting();
   })());
 });
