@@ -5,6 +5,7 @@ import io
 import json
 import struct
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -418,7 +419,7 @@ def test_download_png_at_1x_4x_8x(page, live_server, tmp_path):
             page.locator(f"button.download[data-scale='{scale}']").click()
         download = info.value
         assert download.suggested_filename.endswith(f"-{64 * scale}px.png")
-        data = open(download.path(), "rb").read()
+        data = Path(download.path()).read_bytes()
         assert png_size(data) == (64 * scale, 64 * scale)
         image = Image.open(io.BytesIO(data)).convert("RGBA")
         if scale == 1:
