@@ -70,7 +70,7 @@ def add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--lstm-kernel", choices=("auto", "loop", "loop-bf16", "keras"), default="auto",
                    help="how training reads sequences: loop (lstm.py, faster on a CPU; loop-bf16: its recurrent "
                         "products in bfloat16) or keras (cuDNN on a GPU); auto: keras when a GPU is visible, else "
-                        "loop. The weights and the export are the same")
+                        "loop-bf16 on a CPU with AVX512-BF16 or AMX, else loop. The weights and the export are the same")
     t.add_argument("--lr-schedule", choices=SCHEDULES, default="cosine",
                    help="after the warm-up, decay to --lr-floor x --lr at the end of the plan (cosine, linear), stay "
                         "(constant), or epoch-decay (--lr-decay every epoch after --lr-decay-after)")

@@ -118,12 +118,25 @@ def _init_source(args, studio: str, arch: dict) -> tuple[list[str], dict]:
         "val_bits_per_char": src_state.get("best_val_bpc")}
 
 
+def cpu_has_bf16() -> bool:
+    """The CPU multiplies bfloat16 natively (AVX512-BF16 or AMX; Linux /proc/cpuinfo)."""
+    try:
+        flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags.split()))
+
+
 def lstm_kernel(choice: str) -> str:
+    """`--lstm-kernel auto`: Keras' (cuDNN) with a GPU, the loop kernel in bfloat16 on a CPU that
+    multiplies bfloat16 natively (elsewhere bfloat16 products are emulated, slower), else in float32."""
     if choice != "auto":
         return choice
     import tensorflow as tf
 
-    return "keras" if tf.config.list_physical_devices("GPU") else "loop"
+    if tf.config.list_physical_devices("GPU"):
+        return "keras"
+    return "loop-bf16" if cpu_has_bf16() else "loop"
 
 
 def new_config(args, studio: str, reader: Reader) -> dict:
