@@ -3,9 +3,10 @@ on, with the masks the Python reference (training/music/grammar.py) gives for th
 
 Each case is a text fed to the grammar one character at a time; after each character the case
 records which characters of ALPHABET the grammar allows next (or where it refuses the text). The
-texts are hand-written tunes and edge cases, plus seeded random walks through the grammar itself
-(every step a random allowed character), so that many states are visited. No corpus tune is
-copied here. `python -m tests.unit.music_grammar_cases` rewrites web/test/fixtures/music_grammar.json;
+texts: every tune the grammar's own unit tests (tests/unit/test_music_grammar.py) take or refuse,
+read from their parametrize marks, and two of their random walks; hand-written tunes and edge
+cases; seeded random walks through the grammar itself (every step a random allowed character), so
+that many states are visited. No corpus tune is copied here. `python -m tests.unit.music_grammar_cases` rewrites web/test/fixtures/music_grammar.json;
 tests/unit/test_music_grammar_port.py checks that the file still matches the Python grammar, and
 web/test/music_grammar.test.ts that the TypeScript port gives the same masks.
 """
@@ -93,8 +94,25 @@ def random_walk(header: str, seed: int, steps: int) -> str:
     return text
 
 
+def python_test_texts() -> list[str]:
+    """The texts of the Python grammar tests: the tunes they take and refuse, and two of their walks."""
+    import numpy as np
+
+    from tests.unit import test_music_grammar as t
+
+    def params(test):
+        return next(m for m in test.pytestmark if m.name == "parametrize").args[1]
+
+    texts = [t.JIG + music for music in params(t.test_tunes_it_takes)]
+    texts += [t.JIG + music for music, _why in params(t.test_tunes_it_refuses)]
+    rng = np.random.default_rng(0)
+    texts += [t.walk(header, rng) for header in (t.JIG, t.REEL)]
+    return texts
+
+
 def cases() -> list[dict]:
-    out = [masks(HEADERS[h] + music) for h, music in MUSIC]
+    out = [masks(text) for text in python_test_texts()]
+    out += [masks(HEADERS[h] + music) for h, music in MUSIC]
     out += [masks("X:1\nT:\nM:7/8\nL:1/8\nK:G\n"), masks("X:1\nT:Bad Unit\nM:4/4\nL:1/2\nK:G\n"),
             masks("X:1\nT:Bad Key\nM:4/4\nL:1/8\nK:H\n"), masks("T:No X\n")]
     for i, name in enumerate(sorted(HEADERS)):

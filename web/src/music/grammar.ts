@@ -20,7 +20,7 @@ const TONICS = ["C", "C#", "Db", "D", "Eb", "E", "F", "F#", "Gb", "G", "Ab", "A"
 const MODES = ["", "m", "maj", "min", "dor", "mix", "lyd", "phr", "loc"];
 export const KEYS: readonly string[] = TONICS.flatMap((t) => MODES.map((m) => t + m));
 const QUALITIES = ["", "m", "7", "m7", "maj7", "dim", "dim7", "aug", "6", "m6", "9", "sus4", "sus2", "7sus4"];
-const DECORATIONS = ["trill", "fermata", "accent", "roll", "turn", "mordent", "tenuto", "staccato"];
+const DECORATIONS = ["trill", "accent", "roll", "turn", "mordent", "tenuto", "staccato"]; // (not fermata: abc2midi lengthens its note)
 const HEADER_FIELDS = "XTMLQK";
 const BODY_FIELDS = "MLK";
 const NOTES = "ABCDEFGabcdefg";
@@ -94,6 +94,8 @@ export class AbcState {
   tuplet: Ratio;
   broken: Ratio;
   lastTicks: number;
+  lastLength: string; // the last note's length suffix
+  pairLength: string | null; // the suffix a > or < asks of the next note
   letter: string;
   accidental: string;
   tied: string;
@@ -132,6 +134,8 @@ export class AbcState {
     this.tuplet = s ? s.tuplet : ONE;
     this.broken = s ? s.broken : ONE;
     this.lastTicks = s ? s.lastTicks : 0;
+    this.lastLength = s ? s.lastLength : "";
+    this.pairLength = s ? s.pairLength : null;
     this.letter = s ? s.letter : "";
     this.accidental = s ? s.accidental : "";
     this.tied = s ? s.tied : "";
@@ -164,9 +168,14 @@ export class AbcState {
     return top % bottom === 0 ? top / bottom : null;
   }
 
+  /** The length suffixes the next note may have (after > or <: the same as the note before). */
+  lengths(): readonly string[] {
+    return this.pairLength === null ? LENGTH_KEYS : [this.pairLength];
+  }
+
   minTicks(): number {
     let best = Infinity;
-    for (const s of LENGTH_KEYS) {
+    for (const s of this.lengths()) {
       const t = this.ticks(s);
       if (t) best = Math.min(best, t);
     }
@@ -181,7 +190,7 @@ export class AbcState {
   /** Some length starting with `prefix` is whole ticks within the room. */
   fits(prefix: string): boolean {
     if (this.chord && this.chordNotes > 0) return this.chordLength.startsWith(prefix); // later chord notes are as long as the first
-    return LENGTH_KEYS.some((s) => {
+    return this.lengths().some((s) => {
       if (!s.startsWith(prefix)) return false;
       const t = this.ticks(s);
       return t !== null && t <= this.room();
@@ -301,7 +310,9 @@ export class AbcState {
       return ok;
     }
     if (c === "-") {
-      const ok = this.afterNote && !!this.tied && !this.chord;
+      // (the tied note must fit next: in this bar, or after a bar line when it is full)
+      const room = this.full - this.barTicks;
+      const ok = this.afterNote && !!this.tied && !this.chord && (room === 0 || room >= this.minTicks());
       this.tieTo = this.tied;
       this.afterNote = false;
       return ok;
@@ -398,10 +409,12 @@ export class AbcState {
       return this.text === this.chordLength;
     }
     const ticks = this.ticks(this.text);
-    if (ticks === null || ticks > this.room()) return false;
+    if (ticks === null || ticks > this.room() || !this.lengths().includes(this.text)) return false;
     this.barTicks += ticks;
     this.lastTicks = ticks;
     this.broken = ONE;
+    this.lastLength = this.text;
+    this.pairLength = null;
     this.tupletLeft = Math.max(0, this.tupletLeft - 1);
     this.chordNotes += this.chord ? 1 : 0;
     this.chordLength = this.text;
@@ -428,7 +441,9 @@ export class AbcState {
     this.broken = c === ">" ? [1, 2] : [3, 2];
     this.afterNote = false;
     this.tied = "";
-    return this.room() >= this.minTicks();
+    this.pairLength = this.lastLength; // abc2midi pairs notes of equal length only
+    const pair = this.ticks(this.pairLength);
+    return pair !== null && this.room() >= pair;
   }
 
   private barLine(c: string): boolean {
@@ -464,7 +479,8 @@ export class AbcState {
 
   /** Whether bar line `line` may close the bar here (see the rules in grammar.py). */
   barOk(line: string): boolean {
-    if (!(BARLINES as readonly string[]).includes(line) || (this.tieTo && line !== "|")) return false;
+    // (a tie crosses one plain bar line, straight to its note)
+    if (!(BARLINES as readonly string[]).includes(line) || (this.tieTo && (line !== "|" || !this.barTicks))) return false;
     if (line === "|") return !(this.barTicks > 0 && this.barTicks < this.full && !this.opensSection);
     const closes = line.startsWith(":");
     const opens = line.endsWith(":");
