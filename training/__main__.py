@@ -8,7 +8,8 @@ import sys
 
 from training.kit.errors import UserError
 
-STUDIOS = {"poems": "training.poems.cli", "style": "training.style.cli", "latent": "training.latent.cli", "backgrounds": "training.backgrounds.cli"}
+STUDIOS = {"poems": "training.poems.cli", "style": "training.style.cli", "latent": "training.latent.cli", "backgrounds": "training.backgrounds.cli",
+           "music": "training.music.cli"}
 ALIASES = {"gan": "latent"}
 
 
