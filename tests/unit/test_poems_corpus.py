@@ -1,6 +1,7 @@
 """Corpus reading for the poems studio: NFC vocabulary, tail / whole-block / whole-file splits, bad corpora."""
 from __future__ import annotations
 
+import argparse
 import unicodedata
 
 import pytest
@@ -178,3 +179,39 @@ def test_card_command_reproduces_the_run():
     # an exported model's command (a chain, or a fine-tuning source) is kept as it is
     chain = {"command": "python -m training poems train --corpus a --epochs 3 && python -m training poems train --corpus b"}
     assert reproduce_command(chain, 9, "poems") == chain["command"]
+
+
+def test_card_command_of_planned_runs():
+    """The shape sizing chose is written out; a run planned from a time budget records the steps it trained."""
+    from training.poems.run import run_command, source_command
+
+    argv = ["--corpus", "a.txt", "--name", "x", "--max-minutes", "10", "--plan-minutes", "10", "--units", "384",
+            "--budget-clock", "cpu"]
+    config = {"argv": argv, "chosen": ["layers", "batch"], "layers": 1, "batch": 32, "units": 384, "epochs": None,
+              "steps": None}
+    budget = run_command(config, {"plan_from": "budget", "steps": 1234, "epoch": 5}, "poems")
+    assert budget == "python -m training poems train --corpus a.txt --name x --units 384 --layers 1 --batch 32 --steps 1234"
+    caps = run_command({**config, "argv": argv[:4] + ["--epochs", "3"], "epochs": 3}, {"plan_from": "caps", "epoch": 3},
+                       "poems")
+    assert caps == "python -m training poems train --corpus a.txt --name x --epochs 3 --layers 1 --batch 32"
+    old = run_command({"argv": ["--corpus", "a.txt", "--epochs", "60"]}, {"epoch": 12}, "poems")
+    assert old == "python -m training poems train --corpus a.txt --epochs 12"  # runs from before plans
+    init = {**config, "plan_from": "budget", "trained_steps": 99}
+    assert source_command(init, "poems").endswith("--batch 32 --steps 99")
+    assert source_command({"command": "python -m training poems train --corpus a --epochs 60", "epochs": 60,
+                           "best_epoch": 7}, "poems").endswith("--epochs 7")
+
+
+def test_split_flag_needs_a_reader_that_splits():
+    from training.poems.run import corpus_options, takes_split
+
+    def tunes(path, *, val_fraction, seed, max_vocab, base_vocab):
+        raise AssertionError("not called")
+
+    args = argparse.Namespace(val_fraction=0.1, seed=0, max_vocab=500, split="tail")
+    assert takes_split(read_text_corpus) and not takes_split(tunes) and takes_split(lambda path, **kw: None)
+    assert corpus_options(args, read_text_corpus)["split"] == "tail"
+    with pytest.raises(UserError, match="--split tail"):
+        corpus_options(args, tunes)
+    args.split = "auto"
+    assert "split" not in corpus_options(args, tunes)
