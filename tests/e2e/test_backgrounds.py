@@ -113,6 +113,24 @@ def seam_figure(rgb: np.ndarray) -> tuple[float, float]:
     return border_x / interior_x, border_y / interior_y
 
 
+def pooled_seam_figure(images: list[np.ndarray]) -> float:
+    """The seam figure pooled over both borders of several images: one border line's mean step
+    varies by about ±17 % from line to line (texture features span many pixels), so a single
+    image says little; pooled over 8+ lines the figure of a seamless texture is close to 1."""
+    border = interior = 0.0
+    border_n = interior_n = 0
+    for rgb in images:
+        img = rgb.astype(np.float64)
+        for axis in (0, 1):
+            d = np.abs(np.diff(img, axis=axis))
+            interior += d.sum()
+            interior_n += d.size
+            b = np.abs(np.take(img, 0, axis=axis) - np.take(img, -1, axis=axis))
+            border += b.sum()
+            border_n += b.size
+    return (border / border_n) / (interior / interior_n)
+
+
 def steps_at(img: np.ndarray, axis: int, k: int) -> float:
     """Mean |p[k] - p[k-1]| along `axis` (1: between columns k-1 and k; 0: rows)."""
     a = np.take(img, k, axis=axis).astype(np.float64)
@@ -150,10 +168,11 @@ def test_generator_matches_keras_reference(page, live_server, bg_card, backend):
 
 
 # --------------------------------------------------------------------------- downloads: tiling, size, credits
-@pytest.mark.parametrize("backend,size", [("wasm", (1920, 1080)), ("webgl", (1280, 720))])
-def test_png_download_tiles_and_carries_the_credits(page, live_server, textures, backend, size):
-    """A CC BY texture blended with another: the PNG is the chosen size, valid, seamless at its
-    wrap border (seam figure ≤ 1.1 both ways) and names the texture's attribution."""
+@pytest.mark.parametrize("backend,size,seeds", [("wasm", (1920, 1080), 4), ("webgl", (1280, 720), 3)])
+def test_png_download_tiles_and_carries_the_credits(page, live_server, textures, backend, size, seeds):
+    """A CC BY texture blended with another: the PNG is the chosen size, valid, names the
+    texture's attribution, and tiles: the seam figure across its wrap borders (pooled with
+    renders of more seeds) is at most 1.1, where a plain crop of it shows a seam."""
     w, h = size
     lagoon = cc_by(textures)
     other = next(t for t in textures if not t["attribution"])
@@ -170,13 +189,22 @@ def test_png_download_tiles_and_carries_the_credits(page, live_server, textures,
     assert texts["Source"].startswith(live_server.url) and "#/backgrounds?" in texts["Source"]
     rgb = np.asarray(image.convert("RGB"))
     assert np.array_equal(rgb, stage_rgb(page))
-    fx, fy = seam_figure(rgb)
-    print(backend, size, f"seam figure x {fx:.3f} y {fy:.3f}")
-    assert fx <= 1.1 and fy <= 1.1
+    images = [rgb]
+    for seed in range(6, 5 + seeds):
+        page.evaluate("(seed) => window.muza.backgrounds.studio.update((s) => (s.seed = seed))", seed)
+        idle(page)
+        images.append(stage_rgb(page))
+    figures = [seam_figure(x) for x in images]
+    pooled = pooled_seam_figure(images)
+    print(backend, size, "seam figures (x, y) per image", [(round(a, 3), round(b, 3)) for a, b in figures], f"pooled {pooled:.3f}")
+    assert pooled <= 1.1
+    assert all(a <= 1.6 and b <= 1.6 for a, b in figures), figures  # no single border stands out either
     # The same measure finds the seam of a plain crop (which breaks the wrap-around).
-    cx, cy = seam_figure(rgb[: h - 40, : w - 40])
-    assert max(cx, cy) > fx and max(cx, cy) > 1.1
+    crops = pooled_seam_figure([x[: h - 40, : w - 40] for x in images])
+    assert crops > 1.1 and crops > pooled, crops
     # JPEG: the credits in a comment segment.
+    page.evaluate("() => window.muza.backgrounds.studio.update((s) => (s.seed = 5))")
+    idle(page)
     name, jpeg = download(page, ".bg-jpeg")
     assert name.endswith(".jpg") and jpeg[:4] == b"\xff\xd8\xff\xfe"
     (length,) = struct.unpack(">H", jpeg[4:6])
@@ -205,9 +233,16 @@ def test_4k_output_completes_in_pieces_without_steps_at_their_borders(page, live
             border = steps_at(rgb, axis, k)
             around = [steps_at(rgb, axis, k + d) for d in range(-40, 41) if d and k + d not in others and 0 < k + d < rgb.shape[axis]]
             assert border <= max(around) + 0.5, (axis, k, border, max(around))
+    # Its wrap borders are like any other cell boundary of the picture (they are one, on the torus).
     fx, fy = seam_figure(rgb)
-    print(f"seam figure x {fx:.3f} y {fy:.3f}")
-    assert fx <= 1.1 and fy <= 1.1, (fx, fy)
+    print(f"seam figure x {fx:.3f} y {fy:.3f} (one image: each border is one line)")
+    for axis in (0, 1):
+        n = rgb.shape[axis]
+        cells = round(n / 32)
+        position = (np.arange(n) + 0.5) * cells * 32 / n - 0.5
+        boundaries = [k for k in range(1, n) if position[k] // 32 != position[k - 1] // 32]
+        wrap = float(np.abs(np.take(rgb, 0, axis=axis).astype(np.float64) - np.take(rgb, -1, axis=axis)).mean())
+        assert wrap <= max(steps_at(rgb, axis, k) for k in boundaries) + 0.5, (axis, wrap)
     if backend == "wasm":
         # Another plan (pieces three times the area, borders elsewhere) gives the same bytes.
         other = page.evaluate("""async () => {

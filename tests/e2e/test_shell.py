@@ -13,15 +13,15 @@ from tests.e2e.poems_helpers import STUDIO as POEMS_STUDIO, write
 pytestmark = pytest.mark.e2e
 ROUTES = {"poems": "Poems", "style": "Style", "latent": "Latent", "backgrounds": "Backgrounds", "music": "Music"}
 SCREENSHOT_SEEDS = (1, 7, 16)  # latent favourites in the README screenshot: a face, a smiley, a face
-# The backgrounds screenshot: a morph from one texture into another across the frame (names of
-# the shipped model; any two textures when the model lacks them).
+# The backgrounds screenshot: a morph across the frame, moss -> a nebula (CC BY) -> a skybox
+# (names of the shipped model; the first three textures when it lacks them).
 SCREENSHOT_BACKGROUND = """async () => {
   const bg = window.muza.backgrounds;
   if (!bg) return false;
   const names = bg.generator.textures.map((t) => t.name);
   const pick = (name, fallback) => (names.includes(name) ? names.indexOf(name) : fallback);
-  bg.studio.update((s) => Object.assign(s, { mix: [{ id: pick('stone_rock058', 0), weight: 1 }, { id: pick('nebula_lagoon_center', 1), weight: 1 }],
-    mode: 'morph', shape: 'horizontal', seed: 7, width: 1920, height: 1080 }));
+  const mix = ['grass_moss003', 'nebula_red_spider', 'nebula_blue_skybox_a'].map((name, i) => ({ id: pick(name, i), weight: 1 }));
+  bg.studio.update((s) => Object.assign(s, { mix, mode: 'morph', shape: 'horizontal', seed: 7, width: 1920, height: 1080 }));
   await bg.idle();
   return true;
 }"""

@@ -45,7 +45,7 @@ export class AnimationPanel {
       const id = uniqueId(cls);
       const el = h("select", { id, class: cls }, ...values.map(([v, text]) => h("option", { value: v, text, selected: v === initial })));
       el.addEventListener("change", () => onChange(el.value));
-      return [h("label", { for: id, text: label }), el];
+      return h("span", { class: "bg-pair" }, h("label", { for: id, text: label }), el);
     };
     const motion = sliderRow({
       label: "Motion", title: "How far the texture drifts during the loop (0 = still)", min: 0.1, max: 1, step: 0.05, value: this.options.motion,
@@ -57,15 +57,15 @@ export class AnimationPanel {
       h("summary", { text: "Animated loop (WebM)" }),
       h("p", { class: "hint", text: "A short seamless loop: the local noise drifts and comes back to where it started, so the video plays on without a jump. Every frame is rendered first, then the loop is recorded in real time." }),
       h("div", { class: "toolbar" },
-        ...select("bg-loop-size", "Size", SIZES.map(([w, hgt]) => [`${w}x${hgt}`, `${w}×${hgt}`]), "1280x720", (v) => {
+        select("bg-loop-size", "Size", SIZES.map(([w, hgt]) => [`${w}x${hgt}`, `${w}×${hgt}`]), "1280x720", (v) => {
           [this.options.width, this.options.height] = v.split("x").map(Number);
           this.remeasure();
         }),
-        ...select("bg-loop-seconds", "Length", [["5", "5 s"], ["10", "10 s"], ["20", "20 s"]], "10", (v) => {
+        select("bg-loop-seconds", "Length", [["5", "5 s"], ["10", "10 s"], ["20", "20 s"]], "10", (v) => {
           this.options.seconds = Number(v);
           this.showEstimate();
         }),
-        ...select("bg-loop-fps", "Frame rate", [["24", "24 fps"], ["30", "30 fps"]], "30", (v) => {
+        select("bg-loop-fps", "Frame rate", [["24", "24 fps"], ["30", "30 fps"]], "30", (v) => {
           this.options.fps = Number(v);
           this.showEstimate();
         })),

@@ -43,7 +43,7 @@ export class TexturePanel {
       const button = h("button", {
         type: "button", class: "bg-texture", "data-texture": t.name, "aria-pressed": "false", "aria-label": t.label,
         title: `${t.label} (${t.category})\n${t.credit}\n${t.licence}${ccBy ? `\n${t.attribution}` : ""}`,
-      }, thumb, ccBy ? h("span", { class: "bg-ccby", text: "CC BY" }) : null);
+      }, thumb, h("span", { class: "bg-order-badge", "aria-hidden": "true" }), ccBy ? h("span", { class: "bg-ccby", text: "CC BY" }) : null);
       button.addEventListener("click", (event) => this.pick(t.id, this.several.checked || event.ctrlKey || event.metaKey || event.shiftKey));
       this.buttons.push(button);
       this.thumbs.push(thumb);
@@ -113,8 +113,11 @@ export class TexturePanel {
   /** Follows the settings: pressed thumbnails, the mix list, the mode and morph controls. */
   sync(): void {
     const s = this.host.settings();
-    const inMix = new Set(s.mix.map((e) => e.id));
-    this.buttons.forEach((b, i) => b.setAttribute("aria-pressed", String(inMix.has(i))));
+    const order = new Map(s.mix.map((e, k) => [e.id, k + 1]));
+    this.buttons.forEach((b, i) => {
+      b.setAttribute("aria-pressed", String(order.has(i)));
+      (b.querySelector(".bg-order-badge") as HTMLElement).textContent = s.mix.length > 1 && order.has(i) ? String(order.get(i)) : "";
+    });
     this.modeInputs[s.mode].checked = true;
     this.morphOptions.hidden = s.mode !== "morph";
     this.shape.value = s.shape;
