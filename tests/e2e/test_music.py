@@ -280,5 +280,11 @@ def test_real_or_fake_offers_two_tunes_to_listen_to(page, live_server):
     first.click()
     right = "real" in first.get_attribute("class")
     assert page.locator(f"{STUDIO} .score").inner_text() == f"Score: {int(right)} of 1"
+    # After the guess both tunes are shown as sheet music, each saying which it was.
+    sheets = page.locator(f"{STUDIO} .game-sheets .notation")
+    assert sheets.count() == 2 and all(sheets.nth(i).is_visible() for i in range(2))
+    captions = sheets.locator("figcaption").all_inner_texts()
+    assert sorted(c.split(": ")[1] for c in captions) == ["real, held out from training", "written by the model"]
+    assert sheets.first.locator("svg").count() >= 1
     assert page.problems.errors == []
 

@@ -97,6 +97,7 @@ function plainHeader(text: string): string {
 }
 
 export function musicGamePanel(studio: MusicStudio, snapshots: SnapshotCache): GamePanel {
+  let sheets: { figure: HTMLElement; caption: HTMLElement; notation: Notation }[] = [];
   return new GamePanel({
     ...host(studio, snapshots),
     variant: {
@@ -115,7 +116,25 @@ export function musicGamePanel(studio: MusicStudio, snapshots: SnapshotCache): G
       present(shown) {
         const settings = studio.controls.read();
         const tunes = shown.map((text) => tuneFromText(plainHeader(text) + text.slice(bodyStart(text)), settings));
-        return h("div", { class: "buttons listen-row" }, ...tunes.map((tune, i) => listenButton(`▶ Listen to ${"AB"[i]}`, () => studio.playTune(tune, null))));
+        // The sheets stay hidden until the guess: the game is to listen.
+        sheets = tunes.map((tune, i) => {
+          const notation = new Notation(`Tune ${"AB"[i]}`);
+          const caption = h("figcaption", { text: `Tune ${"AB"[i]}` });
+          notation.element.prepend(caption);
+          notation.element.hidden = true;
+          notation.element.dataset.text = tune.text();
+          return { figure: notation.element, caption, notation };
+        });
+        return h("div", { class: "game-tunes" },
+          h("div", { class: "buttons listen-row" }, ...tunes.map((tune, i) => listenButton(`▶ Listen to ${"AB"[i]}`, () => studio.playTune(tune, sheets[i].notation)))),
+          h("div", { class: "learn-columns game-sheets" }, ...sheets.map((s) => s.figure)));
+      },
+      revealed(realIndex) {
+        sheets.forEach((s, i) => {
+          s.figure.hidden = false;
+          s.notation.render(s.figure.dataset.text ?? "");
+          s.caption.textContent = `Tune ${"AB"[i]}: ${i === realIndex ? "real, held out from training" : "written by the model"}`;
+        });
       },
     },
   });

@@ -28,6 +28,8 @@ export interface GameVariant {
   label(text: string): string;
   /** Shown above the choices for the round (e.g. buttons to listen to each), or null. */
   present?(shown: string[]): HTMLElement | null;
+  /** Called once the visitor has guessed (e.g. to show what was only heard). */
+  revealed?(realIndex: number): void;
 }
 
 const MIN_LINE = 12;
@@ -188,6 +190,7 @@ export class GamePanel {
   private guess(index: number): void {
     if (this.answered) return;
     this.answered = true;
+    this.variant.revealed?.(this.realIndex);
     const correct = index === this.realIndex;
     this.played += 1;
     if (correct) this.right += 1;
