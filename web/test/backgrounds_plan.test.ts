@@ -111,7 +111,11 @@ test("resampling taps: neighbours either side of each pixel centre, relative to 
   assert.deepEqual(Array.from(a.i0.subarray(10)).map((i) => i + 96), Array.from(b.i0).map((i) => i + 64));
 });
 
-test("a smallest piece size keeps time budgets from shrinking pieces to nothing", () => {
+test("a smallest piece keeps time budgets from shrinking pieces to nothing; a largest keeps fast GPUs within texture limits", () => {
   assert.equal(planOutput(FINAL, 1920, 1080, 60, 34, 32, 1, 4).pieces[0].width, 128);
   assert.equal(planOutput(FINAL, 64, 64, 2, 2, 32, 1, 4).pieces.length, 1);
+  const capped = planOutput(FINAL, 7680, 4320, 240, 135, 32, 1e15, 4, 32);
+  assert.equal(capped.pieces[0].width, 1024);
+  assert.equal(capped.pieces.length, 8 * 5);
+  assert.equal(planBands([conv(1, 192, 192)], 240, 135, 1e15, 8192).rows, 34);
 });

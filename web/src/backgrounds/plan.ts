@@ -171,13 +171,14 @@ export interface OutputPlan {
 /**
  * Square-ish pieces (multiples of `cellPx`) as large as `maxFlop` allows for the run of
  * `ops` from cells to pixels, at least `minCells` cells a side (smaller pieces cost more in
- * overhead than they save in latency): the output of `width` x `height` pixels from a
+ * overhead than they save in latency) and at most `maxCells` (a fast GPU would otherwise get
+ * pieces beyond its texture limits): the output of `width` x `height` pixels from a
  * `gridW` x `gridH` cell grid.
  */
-export function planOutput(ops: SpatialOp[], width: number, height: number, gridW: number, gridH: number, cellPx: number, maxFlop: number, minCells = 1): OutputPlan {
+export function planOutput(ops: SpatialOp[], width: number, height: number, gridW: number, gridH: number, cellPx: number, maxFlop: number, minCells = 1, maxCells = Infinity): OutputPlan {
   const flopFor = (rows: AxisPlan, cols: AxisPlan) =>
     windowFlop(ops, [rows.cellStarts[0] * cellPx, (rows.cellStarts[0] + rows.cells) * cellPx], [cols.cellStarts[0] * cellPx, (cols.cellStarts[0] + cols.cells) * cellPx]);
-  const longest = Math.ceil(Math.max(width, height) / cellPx);
+  const longest = Math.min(maxCells, Math.ceil(Math.max(width, height) / cellPx));
   let best: { rows: AxisPlan; cols: AxisPlan; flop: number } | null = null;
   for (let k = Math.min(minCells, longest); k <= longest; k++) {
     const rows = planAxis(height, gridH, cellPx, k * cellPx);
@@ -197,10 +198,13 @@ export function planOutput(ops: SpatialOp[], width: number, height: number, grid
   return { rows, cols, pieces, pieceFlop: flop };
 }
 
-/** Bands of whole rows of a `gridW` x `gridH` grid for a run of `ops` at cell resolution, each at most `maxFlop` (at least one row). */
-export function planBands(ops: SpatialOp[], gridW: number, gridH: number, maxFlop: number): { starts: number[]; rows: number; bandFlop: number } {
+/**
+ * Bands of whole rows of a `gridW` x `gridH` grid for a run of `ops` at cell resolution, each
+ * at most `maxFlop` and `maxCells` cells (at least one row).
+ */
+export function planBands(ops: SpatialOp[], gridW: number, gridH: number, maxFlop: number, maxCells = Infinity): { starts: number[]; rows: number; bandFlop: number } {
   let rows = 1;
-  while (rows < gridH && windowFlop(ops, [0, rows + 1], [0, gridW]) <= maxFlop) rows += 1;
+  while (rows < gridH && (rows + 1) * gridW <= maxCells && windowFlop(ops, [0, rows + 1], [0, gridW]) <= maxFlop) rows += 1;
   return { starts: tileStarts(gridH, rows), rows, bandFlop: windowFlop(ops, [0, rows], [0, gridW]) };
 }
 

@@ -26,6 +26,9 @@ export function yieldToPage(): Promise<void> {
 
 /** The smallest output piece (cells a side) a time budget may ask for. */
 export const MIN_PIECE_CELLS = 4;
+/** The largest output piece (cells a side: 1024 px) and band of the low-resolution layers (cells), whatever the speed: texture limits. */
+export const MAX_PIECE_CELLS = 32;
+export const MAX_BAND_CELLS = 8192;
 
 export interface RenderRequest {
   /** The whole input grid, [h * w * channels]. */
@@ -120,8 +123,8 @@ export async function renderBackground(gen: BackgroundGenerator, req: RenderRequ
   const segments = gen.segments;
   const last = segments[segments.length - 1];
   const cellPx = gen.cellPx;
-  const plan = planOutput(last.ops, width, height, gridW, gridH, cellPx, budget(), req.pieceFlop === undefined ? MIN_PIECE_CELLS : 1);
-  const bandPlans = segments.slice(0, -1).map((s) => planBands(s.ops, gridW, gridH, budget()));
+  const plan = planOutput(last.ops, width, height, gridW, gridH, cellPx, budget(), req.pieceFlop === undefined ? MIN_PIECE_CELLS : 1, MAX_PIECE_CELLS);
+  const bandPlans = segments.slice(0, -1).map((s) => planBands(s.ops, gridW, gridH, budget(), MAX_BAND_CELLS));
   const total = bandPlans.reduce((sum, b) => sum + b.starts.length * b.bandFlop, 0) + plan.pieces.length * plan.pieceFlop;
   let done = 0;
   let bands = 0;
