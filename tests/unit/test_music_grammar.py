@@ -9,7 +9,7 @@ import pytest
 from training.music.durations import parse_bars
 from training.music.grammar import AbcState, field_ok, symbol_ok
 from training.music.metrics import abc2midi_errors, split_text
-from training.music.sampler import write_tune
+from training.music.sampler import write_tunes
 
 JIG = "X:1\nT:Test Jig\nM:6/8\nL:1/8\nK:G\n"
 REEL = "X:1\nT:Test Reel\nM:4/4\nL:1/8\nK:D\n"
@@ -113,21 +113,24 @@ class Uniform:
     def __init__(self, size: int):
         self.size = size
 
-    def prime(self, ids):
-        return np.zeros(self.size)
+    def reset(self):
+        pass
 
-    def step(self, char_id):
-        return np.zeros(self.size)
+    def step(self, ids):
+        return np.zeros((len(ids), self.size))
 
 
 def test_the_sampler_masks_with_the_grammar():
     chars = sorted(set(ALPHABET))
-    masked = write_tune(Uniform(len(chars)), chars, REEL, np.random.default_rng(1), bar_aware=True, max_chars=300)
-    assert masked.fallbacks == 0 and masked.text.startswith(REEL)
-    AbcState().feed(masked.text if masked.ended else masked.text[:-1])  # every character was allowed
-    fields, body = split_text(masked.text)
-    assert all(b.duration <= b.full for b in parse_bars(body, fields["M"], fields["L"]).bars)
-    plain = write_tune(Uniform(len(chars)), chars, REEL, np.random.default_rng(1), bar_aware=False, max_chars=300)
-    assert not takes(plain.text)
-    again = write_tune(Uniform(len(chars)), chars, REEL, np.random.default_rng(1), bar_aware=True, max_chars=300)
-    assert again == masked  # seeded
+    headers = [REEL, JIG, "X:1\nT:W\nM:3/4\nL:1/4\nK:Am\n"]
+    masked = write_tunes(Uniform(len(chars)), chars, headers, seed=1, bar_aware=True, max_chars=300)
+    for tune, header in zip(masked, headers):
+        assert tune.fallbacks == 0 and tune.text.startswith(header)
+        AbcState().feed(tune.text if tune.ended else tune.text[:-1])  # every character was allowed
+        fields, body = split_text(tune.text)
+        assert all(b.duration <= b.full for b in parse_bars(body, fields["M"], fields["L"]).bars)
+    plain = write_tunes(Uniform(len(chars)), chars, headers, seed=1, bar_aware=False, max_chars=300)
+    assert not any(takes(t.text) for t in plain)
+    assert write_tunes(Uniform(len(chars)), chars, headers, seed=1, bar_aware=True, max_chars=300) == masked  # seeded
+    alone = write_tunes(Uniform(len(chars)), chars, headers[:1], seed=1, bar_aware=True, max_chars=300)[0]
+    assert alone == masked[0]  # row i draws with generator (seed, i), whatever the other rows do

@@ -129,3 +129,23 @@ def test_mirrored_strategy_on_two_logical_cpus(work):
     assert "2 replica(s)" in proc.stdout
     state = json.loads((work["runs"] / "music" / "mirrored" / "state.json").read_text())
     assert state["epoch"] == 1 and state["best_val_bpc"] is not None
+
+
+def test_batched_rows_step_as_the_one_step_model_alone(work):
+    import numpy as np
+
+    from training.music.sampler import BatchRunner
+    from training.poems.model import architecture, load_model_dir, step_model_from
+    from training.poems.sample import StepRunner
+
+    config, weights = load_model_dir(work["out"])
+    model = step_model_from(weights, architecture(config), len(config["chars"]))
+    ids = [[config["chars"].index(c) for c in text] for text in ("X:1\nT:Tune\nK:G\nGABc|", "X:1\nT:Tune\nK:D\nd2fd|")]
+    batch = BatchRunner(model, 2)
+    batch.reset()
+    rows = [batch.step([a, b]) for a, b in zip(*ids)]
+    alone = StepRunner(model)
+    for r, seq in enumerate(ids):
+        alone.reset()
+        for t, i in enumerate(seq):
+            assert np.abs(alone.step(i) - rows[t][r]).max() < 1e-5

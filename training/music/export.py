@@ -22,7 +22,7 @@ from training.kit.export import DEFAULT_EXPORT_ROOT, atomic_export
 from training.kit.files import read_json, write_json
 from training.music import grammar
 from training.music.metrics import figures as measure
-from training.music.sampler import write_tunes
+from training.music.sampler import BatchRunner, write_tunes
 from training.music.train import STUDIO, recorded_shifts, run_reader
 from training.poems.corpus import MAX_VOCAB
 from training.poems.export import export as poems_export
@@ -63,15 +63,15 @@ def pick_tunes(corpus, count: int, seed: int):
 def musical_figures(folder: Path, corpus, args, seed: int) -> tuple[dict, dict, dict]:
     """(metrics, metrics_method, figures.json) of the model in `folder` (an exported model)."""
     from training.poems.model import architecture, load_model_dir, step_model_from
-    from training.poems.sample import StepRunner
 
     config, weights = load_model_dir(folder)
-    runner = StepRunner(step_model_from(weights, architecture(config), len(config["chars"])))
     tunes = pick_tunes(corpus, args.figure_tunes, seed)
+    runner = BatchRunner(step_model_from(weights, architecture(config), len(config["chars"])), len(tunes))
     headers = [t.header for t in tunes]
     sampling = dict(temperature=args.figure_temperature, top_p=args.figure_top_p, max_chars=args.figure_max_chars)
     settings = (f"temperature {args.figure_temperature:g}, top-p {args.figure_top_p:g}, until the blank line that "
-                f"ends a tune or {args.figure_max_chars} characters, one seeded generator per tune")
+                f"ends a tune or {args.figure_max_chars} characters, one seeded generator per tune (all tunes "
+                "written at once, one row each of a batched copy of the model, each row its own LSTM state)")
     written = {"sampled": write_tunes(runner, config["chars"], headers, seed, bar_aware=False, **sampling),
                "bar_aware": write_tunes(runner, config["chars"], headers, seed, bar_aware=True, **sampling)}
     texts = {"real": [t.text for t in tunes], **{k: [w.text for w in v] for k, v in written.items()}}
