@@ -31,8 +31,10 @@ export async function tuneSamples(tune: Tune, instrument: InstrumentId): Promise
 /** What the card says about the data the model learnt from, for the line beside the downloads. */
 export function dataLine(card: ModelCard): string {
   const t = card.training;
-  const licence = typeof t.dataset_licence === "string" ? t.dataset_licence : "see the model card";
-  return `Written by a model trained on ${t.dataset} (licence: ${licence}).`;
+  // The card's full wording can run to a paragraph: its first clause here, the rest on #/models.
+  const first = (text: string) => text.split(/ \(|; /)[0].trim();
+  const licence = typeof t.dataset_licence === "string" ? first(t.dataset_licence) : "see the model card";
+  return `Written by a model trained on ${first(t.dataset)}. Training data licence: ${licence}.`;
 }
 
 export class OutputPanel {
