@@ -47,7 +47,7 @@ check: node_modules/.package-lock.json
 test: install-all check
 	npm test
 	mkdir -p test-results
-	$(PY) -m pytest --junitxml=test-results/junit.xml $(PYTEST_ARGS)
+	$(PY) -m pytest --junitxml=test-results/junit.xml --durations=30 $(PYTEST_ARGS)
 
 unit: install-all
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
