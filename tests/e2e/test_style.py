@@ -332,6 +332,69 @@ def test_sample_photo_then_20_stylisations_leave_no_tensors(page, style_server):
     assert page.problems.errors == []
 
 
+# ------------------------------------------------------------------ images below the network's minimum
+def tiny_png(width: int, height: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("backend", ["wasm"])
+def test_tiny_and_thin_images_are_enlarged_or_padded_with_a_note(page, style_server, backend):
+    """A 1x1 and a 3x2 PNG are enlarged to a 64 px short side (the network's minimum, MIN_SIDE
+    in web/src/style/settings.ts); a 1x500 strip (enlarged, it would be 64x32000) keeps its
+    size and runs inside a mirrored border, cropped back. Each says so in a plain note, gives
+    an output of the size the note states, and leaves no tensor behind."""
+    open_style(page, style_server, f"?backend={backend}")
+    page.select_option("#style-resolution", "512")
+    upload(page, "warm-up.png", photo_bytes(96, 72, "PNG"), "image/png")
+    wait_for_stylisations(page, 1)
+    tensors = page.evaluate("() => window.muza.tf.memory().numTensors")
+    errors = page.locator(".style-output .message.error")
+    note = page.locator(".style-output .message.info")
+    cases = [((1, 1), (64, 64), "enlarged to 64×64"),
+             ((3, 2), (96, 64), "enlarged to 96×64"),
+             ((1, 500), (1, 500), "cropped back to 1×500")]
+    for i, ((width, height), (out_w, out_h), says) in enumerate(cases):
+        name = f"tiny-{width}x{height}.png"
+        upload(page, name, tiny_png(width, height, i), "image/png")
+        wait_for_stylisations(page, 2 + i)
+        assert errors.count() == 0 or not errors.first.is_visible(), errors.first.inner_text()
+        text = note.inner_text()
+        print(f"{width}x{height}: {text}")
+        assert f"{width}×{height} px" in text and says in text and "64 px" in text, text
+        result = state(page)["result"]
+        assert (result["width"], result["height"]) == (out_w, out_h), result
+        assert page.locator(".style-result-caption").inner_text().startswith(f"{name} · {out_w}×{out_h}")
+        stylised, content = pixels(page), pixels(page, "content")
+        assert stylised.size == content.size == out_w * out_h * 4
+        assert np.abs(stylised - content).mean() > 1, "the network should have changed the picture"
+        assert page.evaluate("() => window.muza.tf.memory().numTensors") == tensors, name
+    # A normal photo afterwards clears the note.
+    upload(page, "normal.png", photo_bytes(96, 72, "PNG"), "image/png")
+    wait_for_stylisations(page, 2 + len(cases))
+    assert not note.is_visible()
+    assert state(page)["result"]["width"] == 96
+
+    # The stylizer itself takes any size, with or without the minimum (no tfjs padding error).
+    shapes = page.evaluate("""() => {
+      const st = window.muza.style.studio(), s = st.currentStylizer, tf = window.muza.tf;
+      const weights = st.testState().styleWeights, before = tf.memory().numTensors, out = [];
+      for (const [h, w, min] of [[1, 1, 0], [2, 3, 0], [1, 1, 64], [500, 1, 64], [5, 7, 16]]) {
+        const x = tf.fill([h, w, 3], 100);
+        const y = s.run(x, weights, undefined, min);
+        const top = y.max();
+        out.push([...y.shape, Number.isFinite(top.dataSync()[0])]);
+        tf.dispose([x, y, top]);
+      }
+      return {out, leaked: tf.memory().numTensors - before};
+    }""")
+    assert shapes["out"] == [[1, 1, 3, True], [2, 3, 3, True], [1, 1, 3, True], [500, 1, 3, True], [5, 7, 3, True]], shapes
+    assert shapes["leaked"] == 0
+    assert page.problems.errors == []
+
+
 # ------------------------------------------------------------------ webcam (fake device)
 def launch_with_fake_camera(browser):
     """A second Chromium (same Playwright session) whose camera is a synthetic test pattern."""

@@ -10,7 +10,7 @@ import { OutputPanel } from "./output_panel";
 import { PhotoPanel, SAMPLES } from "./photo_panel";
 import { canvas, canvasSource, context2d, pixelsOf, scaledCopy, type Drawable } from "./pixels";
 import { ResultView, type Result } from "./result_view";
-import { MAX_SIDE, TILE_CORE, WEBCAM_MAX, downloadName, maxPassSide } from "./settings";
+import { MAX_SIDE, MIN_SIDE, TILE_CORE, WEBCAM_MAX, downloadName, maxPassSide, smallImagePlan } from "./settings";
 import { StylePanel } from "./style_panel";
 import { CancelledError, Stylizer, fitLongSide } from "./stylizer";
 import { WebcamLoop } from "./webcam";
@@ -133,7 +133,7 @@ export class StyleStudio {
         }
         context2d(frame.src).drawImage(video, 0, 0, fit.width, fit.height);
         const start = performance.now();
-        const out = await stylizer.stylize(pixelsOf(frame.src), this.styles.weights());
+        const out = await stylizer.stylize(pixelsOf(frame.src), this.styles.weights(), undefined, MIN_SIDE);
         if (!this.webcam?.active || this.disposed) return; // stopped while this frame ran
         context2d(frame.stylised).putImageData(out, 0, 0);
         this.showResult({ content: frame.src, stylised: frame.stylised, ms: performance.now() - start, tiles: 1, weights: this.styles.weights() }, "Webcam");
@@ -203,7 +203,9 @@ export class StyleStudio {
     const content = this.content;
     if (!stylizer || !content) return;
     const weights = this.styles.weights();
-    const size = fitLongSide(content.image.width, content.image.height, this.output.resolution);
+    const fit = fitLongSide(content.image.width, content.image.height, this.output.resolution);
+    // Below MIN_SIDE: enlarged, or (thin strips) padded by the stylizer and cropped back.
+    const size = smallImagePlan(fit.width, fit.height, MIN_SIDE, this.output.resolution);
     const input = scaledCopy(content.image, size.width, size.height);
     const stylised = canvas(size.width, size.height);
     const job = new AbortController();
@@ -215,12 +217,13 @@ export class StyleStudio {
     try {
       const maxPass = maxPassSide(webglTextureLimit(), stylizer.overlap);
       if (Math.max(size.width, size.height) <= maxPass) {
-        context2d(stylised).putImageData(await stylizer.stylize(pixelsOf(input), weights), 0, 0);
+        context2d(stylised).putImageData(await stylizer.stylize(pixelsOf(input), weights, undefined, MIN_SIDE), 0, 0);
       } else {
         cancelButton.hidden = false;
         const out = context2d(stylised);
         const plan = await stylizer.stylizeTiled(canvasSource(input), weights, {
           maxCore: Math.min(TILE_CORE, maxPass),
+          minSide: MIN_SIDE,
           signal: job.signal,
           onProgress: (done, total) => tileProgress.fraction(done / total, `tile ${done} of ${total}`),
           write: (rect, pixels) => out.putImageData(pixels, rect.x, rect.y),
@@ -230,6 +233,7 @@ export class StyleStudio {
       if (this.disposed) return;
       this.stylisations += 1;
       this.showResult({ content: input, stylised, ms: performance.now() - start, tiles, weights }, content.name);
+      if (size.note) message.info(size.note);
       this.root.dataset.stylisations = String(this.stylisations);
     } catch (error) {
       const kept = this.view.current !== null;

@@ -40,6 +40,8 @@ export interface TiledOptions {
    * seams this design avoids; for tests and demonstrations).
    */
   statistics?: NormStats | "per-tile";
+  /** Shortest side a network run takes (see Stylizer.run); default 0 (only the stride). */
+  minSide?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /** Receives each finished tile core. */
@@ -118,29 +120,30 @@ export class Stylizer implements StudioModel {
   /**
    * The network on one image: [H, W, 3] float 0..255 in, [H, W, 3] float 0..255 out.
    * Sizes that are not multiples of the stride are padded by reflection, then cropped.
+   * A side shorter than `minSide` is padded on both sides by mirrored copies of the image
+   * up to `minSide` (the output is cropped back), so any size from 1x1 up runs.
    * With `stats`, every normalisation layer uses them instead of the image's own.
    */
-  run(image: tf.Tensor3D, weights: number[], stats?: NormStats): tf.Tensor3D {
+  run(image: tf.Tensor3D, weights: number[], stats?: NormStats, minSide = 0): tf.Tensor3D {
     const model = this.requireModel();
     return tf.tidy(() => {
       const [h, w] = image.shape;
-      const m = this.multiple;
-      const padH = (m - (h % m)) % m;
-      const padW = (m - (w % m)) % m;
-      let x = image.toFloat().expandDims(0) as tf.Tensor4D;
-      if (padH || padW) x = tf.mirrorPad(x, [[0, 0], [0, padH], [0, padW], [0, 0]], "symmetric");
+      if (h < 1 || w < 1) throw new Error(`an image of ${w}×${h} pixels has nothing to stylise`);
+      const [top, bottom] = padding(h, this.multiple, minSide);
+      const [left, right] = padding(w, this.multiple, minSide);
+      const x = mirrorPadded(image.toFloat().expandDims(0) as tf.Tensor4D, top, bottom, left, right);
       const style = this.styleVector(weights);
       const predict = () => model.predict([x, style]) as tf.Tensor4D;
       const y = stats ? supplyingStats(stats, predict) : predict();
-      return y.slice([0, 0, 0, 0], [1, h, w, 3]).squeeze([0]) as tf.Tensor3D;
+      return y.slice([0, top, left, 0], [1, h, w, 3]).squeeze([0]) as tf.Tensor3D;
     });
   }
 
   /** Runs the network once on `image` and keeps every normalisation layer's statistics. */
-  recordStats(image: tf.Tensor3D, weights: number[]): NormStats {
+  recordStats(image: tf.Tensor3D, weights: number[], minSide = 0): NormStats {
     const stats = new NormStats();
     try {
-      recordingStats(stats, () => tf.dispose(this.run(image, weights)));
+      recordingStats(stats, () => tf.dispose(this.run(image, weights, undefined, minSide)));
     } catch (error) {
       stats.dispose();
       throw error;
@@ -149,8 +152,8 @@ export class Stylizer implements StudioModel {
   }
 
   /** Single-pass stylisation of a whole image (keep it small: see stylizeTiled). */
-  async stylize(pixels: ImageData, weights: number[], stats?: NormStats): Promise<ImageData> {
-    const out = tf.tidy(() => toRgba(this.run(tf.browser.fromPixels(pixels), weights, stats)));
+  async stylize(pixels: ImageData, weights: number[], stats?: NormStats, minSide = 0): Promise<ImageData> {
+    const out = tf.tidy(() => toRgba(this.run(tf.browser.fromPixels(pixels), weights, stats, minSide)));
     return await toImageData(out, pixels.width, pixels.height);
   }
 
@@ -179,7 +182,7 @@ export class Stylizer implements StudioModel {
     else if (ownStats) {
       const smallTensor = tf.browser.fromPixels(source.scaled(small.width, small.height));
       try {
-        stats = this.recordStats(smallTensor, weights);
+        stats = this.recordStats(smallTensor, weights, options.minSide);
       } finally {
         smallTensor.dispose();
       }
@@ -192,7 +195,7 @@ export class Stylizer implements StudioModel {
         const { core, region } = tiles[i];
         const input = source.read(region);
         const rgba = tf.tidy(() => {
-          const y = this.run(tf.browser.fromPixels(input), weights, stats);
+          const y = this.run(tf.browser.fromPixels(input), weights, stats, options.minSide);
           const kept = y.slice([core.y - region.y, core.x - region.x, 0], [core.height, core.width, 3]);
           return toRgba(kept as tf.Tensor3D);
         });
@@ -214,6 +217,35 @@ export class Stylizer implements StudioModel {
     if (!this.model) throw new Error("Stylizer.initialize() has not finished");
     return this.model;
   }
+}
+
+/**
+ * Padding [before, after] of one side of `size` pixels: a side of at least `minSide` is only
+ * padded after, up to the next multiple of `multiple` (the crop keeps its top-left corner);
+ * a shorter one is centred in max(minSide, size) rounded up to that multiple.
+ */
+export function padding(size: number, multiple: number, minSide: number): [number, number] {
+  const target = Math.ceil(Math.max(size, minSide) / multiple) * multiple;
+  if (size >= minSide) return [0, target - size];
+  const before = Math.floor((target - size) / 2);
+  return [before, target - size - before];
+}
+
+/**
+ * Symmetric mirror padding by any amount: tfjs pads by at most the current size per call,
+ * so large pads (a 1-pixel image padded to 64) repeat the call as the image grows.
+ */
+function mirrorPadded(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  while (top || bottom || left || right) {
+    const [, h, w] = x.shape;
+    const t = Math.min(top, h), b = Math.min(bottom, h), l = Math.min(left, w), r = Math.min(right, w);
+    x = tf.mirrorPad(x, [[0, 0], [t, b], [l, r], [0, 0]], "symmetric");
+    top -= t;
+    bottom -= b;
+    left -= l;
+    right -= r;
+  }
+  return x;
 }
 
 /** [H, W, 3] float 0..255 to [H, W, 4] int32 RGBA. */
