@@ -212,6 +212,51 @@ def test_export_compares_with_another_run_at_equal_steps(data, trained, tmp_path
     assert "--name johnson-tiny" in commands[0] and "--steps 2" in commands[0] and "--snapshot 2" in commands[3]
 
 
+def test_export_compare_step_and_refused_comparisons(data, trained, tmp_path, capsys):
+    """--compare-step: the comparison run's snapshot gives the equal-step figures, its final checkpoint
+    the main ones; an unknown comparison run, or one without the report asked for, is a one-line error
+    and writes nothing."""
+    runs = trained
+    out = tmp_path / "straight"
+    base = ["export", "--name", "straight", "--runs-dir", str(runs), "--out", str(out), "--float32"]
+    assert cli.main(base + ["--compare-run", "nobody"]) == 2
+    assert "no style training run 'nobody'" in capsys.readouterr().err
+    assert cli.main(train_args(data, runs, "johnson-steps", 4, "--arch", "johnson", "--snapshot-every", "2")) == 0
+    capsys.readouterr()
+    assert cli.main(base + ["--compare-run", "johnson-steps"]) == 2
+    assert "no report; run python -m training style report --name johnson-steps" in capsys.readouterr().err
+    assert cli.main(["report", "--name", "johnson-steps", "--runs-dir", str(runs), "--gatys-iterations", "0"]) == 0
+    assert cli.main(base + ["--compare-run", "johnson-steps", "--compare-step", "2"]) == 2
+    assert "--name johnson-steps --snapshot 2" in capsys.readouterr().err
+    assert not out.exists()
+
+    for name, snapshot in [("johnson-steps", "2"), ("straight", "2"), ("straight", None)]:
+        assert cli.main(["report", "--name", name, "--runs-dir", str(runs), "--gatys-iterations", "0"]
+                        + (["--snapshot", snapshot] if snapshot else [])) == 0
+    assert cli.main(base + ["--compare-run", "johnson-steps", "--compare-step", "2"]) == 0
+    card = json.loads((out / "card.json").read_text())
+    validate_card(card)
+    m = card["metrics"]
+    report = lambda run, file: json.loads((runs / "style" / run / file).read_text())  # noqa: E731
+    j_final, j_two = report("johnson-steps", "report.json"), report("johnson-steps", "report_step000002.json")
+    light_two, light = report("straight", "report_step000002.json"), report("straight", "report.json")
+    assert (j_final["steps"], j_two["steps"], light_two["steps"], light["steps"]) == (4, 2, 2, 4)
+    assert m["johnson_steps"] == 4 and m["perceptual_loss_johnson"] == pytest.approx(j_final["fast"]["mean"]["total"])
+    assert m["perceptual_loss_johnson_at_2_steps"] == pytest.approx(j_two["fast"]["mean"]["total"])
+    assert m["perceptual_loss_light_at_2_steps"] == pytest.approx(light_two["fast"]["mean"]["total"])
+    assert m["ratio_at_equal_steps"] == pytest.approx(light_two["fast"]["mean"]["total"] / j_two["fast"]["mean"]["total"])
+    assert m["ratio"] == pytest.approx(light["fast"]["mean"]["total"] / j_final["fast"]["mean"]["total"])
+    assert "at step 4" in card["metrics_method"]["perceptual_loss_johnson"]
+    assert set(card["metrics_method"]) == set(m)
+    commands = card["training"]["command"].split(" && ")
+    assert [c.split()[4] for c in commands] == ["train", "report", "report", "train", "report", "report", "export"]
+    assert "--name johnson-steps" in commands[0] and "--steps 4" in commands[0]
+    assert "--snapshot" not in commands[1] and "--name johnson-steps" in commands[1]
+    assert "--name johnson-steps " in commands[2] and commands[2].endswith("--snapshot 2")
+    assert "--name straight " in commands[4] and commands[4].endswith("--snapshot 2") and "--snapshot" not in commands[5]
+    assert commands[6].endswith("--compare-run johnson-steps --compare-step 2")
+
+
 def test_user_errors_are_one_line(data, tmp_path, capsys):
     styles, content = data
     assert cli.main(["train", "--name", "x", "--runs-dir", str(tmp_path)]) == 2

@@ -100,10 +100,15 @@ def skimage_photos() -> dict[str, np.ndarray]:
     return {name: np.asarray(getattr(skimage.data, name)(), dtype=np.uint8) for name in SKIMAGE_PHOTOS}
 
 
+def held_out_as(file: Path, name: str) -> bool:
+    """Whether `file` is the held-out image `name` or one of its crops (`name_...`)."""
+    return file.stem == name or file.stem.startswith(name + "_")
+
+
 def split_content(files: list[Path], holdout=DEFAULT_HOLDOUT):
     """(training files, held-out files): a file is held out if its name starts
     with one of the `holdout` prefixes (so all crops of an image go together)."""
-    held = [f for f in files if any(f.stem == h or f.stem.startswith(h + "_") for h in holdout)]
+    held = [f for f in files if any(held_out_as(f, h) for h in holdout)]
     train = [f for f in files if f not in held]
     return train, held
 
@@ -142,10 +147,15 @@ class Content:
 
 def load_content(paths, holdout, size: int, skimage: bool) -> Content:
     """Content photos of `paths` minus the `holdout` names (plus the scikit-image photos when
-    `skimage`); the held-out photos, centre-cropped to `size`, are for samples and reports (without
-    a holdout, the first three training photos stand in)."""
+    `skimage`); the held-out photos, centre-cropped to `size`, are for samples and reports (with an
+    empty holdout, the first three training photos stand in, and are not held out). A holdout name
+    that matches no file is refused: a misspelt name would otherwise leave that photo in training."""
     files = list_images(paths)
     train_files, held = split_content(files, holdout)
+    missing = [h for h in holdout if not any(held_out_as(f, h) for f in held)]
+    if missing:
+        raise StyleDataError(f"--holdout {','.join(missing)}: no content image of that name in "
+                             f"{' '.join(map(str, paths))} (names are file names without extension, e.g. kodim21)")
     pool, names = [load_rgb(f) for f in train_files], [f.stem for f in train_files]
     if skimage:
         for name, image in skimage_photos().items():

@@ -161,7 +161,9 @@ class ModelFolder:
         return (f"Styles: {t.num_styles} paintings from {c['styles']} ({', '.join(t.style_ids)}; see SOURCES.md section 5). "
                 f"Content: {t.kodak_count} Kodak crops from {', '.join(c['content'])} (held out: {', '.join(c['holdout'])})"
                 + (f" + {n_sk} scikit-image sample photos ({', '.join(data.SKIMAGE_PHOTOS)})" if n_sk else "")
-                + f"; random crops ({c['min_scale']}-1 of the short side), flips, scaled to {c['size']}x{c['size']}.")
+                + f"; training crops: random squares ({c['min_scale']}-1 of the short side) resized to "
+                  f"{c['size']}x{c['size']} px (the crop size the network and the loss network train on), flipped "
+                  f"left-right half the time.")
 
     def card(self, styles: list[dict], reload_diff: float) -> dict:
         from training.style.layers import DEFAULT_EPSILON

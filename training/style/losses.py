@@ -90,11 +90,24 @@ RANDOM_NET = [("r1", 32), ("r2", 64), ("r3", 128), ("r4", 128), ("r5", 128)]
 RANDOM_STYLE_LAYERS = ["r1", "r2", "r3", "r4", "r5"]
 RANDOM_CONTENT_LAYERS = ["r3"]
 RANDOM_DESCRIPTION = (
-    "random-filters (fixed seed {seed}; five conv3x3+ReLU blocks of {widths} filters with 2x2 average "
-    "pooling between them, i.e. 5 scales; He-normal weights from numpy default_rng, zero biases; input "
-    "scaled to -1..1; style layers {style}, content layer {content}; after Ustyuzhaninov et al. 2016 and "
-    "He, Wang & Hopcroft 2016)"
+    "random-filters: our own untrained loss network (fixed random weights, seed {seed}; no pretrained VGG), "
+    "{depth} conv3x3+ReLU layers deep ({widths} filters) with 2x2 average pooling before every layer but the "
+    "first, i.e. {depth} scales (receptive fields {fields} px); He-normal weights from numpy default_rng, zero "
+    "biases; input scaled to -1..1; style layers {style}, content layer {content}; after Ustyuzhaninov et al. "
+    "2016 and He, Wang & Hopcroft 2016"
 )
+
+
+def random_net_fields() -> list[int]:
+    """Receptive field (pixels) of each block of RANDOM_NET: 3, 8, 18, 38, 78."""
+    fields, field, jump = [], 1, 1
+    for i, _ in enumerate(RANDOM_NET):
+        if i:
+            field, jump = field + jump, jump * 2  # 2x2 average pooling, stride 2
+        field += 2 * jump  # conv3x3
+        fields.append(field)
+    return fields
+
 
 VGG_STYLE_LAYERS = ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3"]
 VGG_CONTENT_LAYERS = ["block3_conv3"]
@@ -154,7 +167,8 @@ class LossNet:
             self.names = [n for n, _ in RANDOM_NET]
             self.style_layers, self.content_layers = RANDOM_STYLE_LAYERS, RANDOM_CONTENT_LAYERS
             self.description = RANDOM_DESCRIPTION.format(
-                seed=seed, widths="-".join(str(f) for _, f in RANDOM_NET),
+                seed=seed, depth=len(RANDOM_NET), widths="-".join(str(f) for _, f in RANDOM_NET),
+                fields=", ".join(map(str, random_net_fields())),
                 style=", ".join(self.style_layers), content=", ".join(self.content_layers))
         elif kind == "vgg16":
             if not vgg_weights:

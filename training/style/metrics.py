@@ -94,6 +94,7 @@ def facts_of(config: dict, report: dict | None, compare: dict | None, styles: li
         "weights": {"content": config["content_weight"], "style": config["style_weight"], "tv": config["tv_weight"]},
         "weights_dtype": weights_dtype,
         "eval_images": (report or {}).get("eval_images", []), "steps": (report or {}).get("steps"),
+        "held_out": bool(config.get("holdout")),
         "gatys_iterations": ((report or {}).get("gatys") or {}).get("iterations"),
         "gatys_pairs": len(((report or {}).get("gatys") or {}).get("rows", [])),
         "compare_run": compare_run, "compare_arch": compare["arch"] if compare else None,
@@ -104,8 +105,12 @@ def facts_of(config: dict, report: dict | None, compare: dict | None, styles: li
 def methods(metrics: dict, f: dict) -> dict[str, str]:
     """`metrics_method` for every key of `metrics`, from the facts `facts_of` collected."""
     w, n, S, size = f["weights"], len(f["eval_images"]), f["styles"], f["size"]
-    photos = f"{n} held-out photos ({', '.join(f['eval_images'])}; kept out of training by --holdout, centre-cropped " \
-             f"and resized to {size}x{size})"
+    if f.get("held_out", True):
+        photos = f"{n} held-out photos ({', '.join(f['eval_images'])}; kept out of training by --holdout, centre-cropped " \
+                 f"and resized to {size}x{size})"
+    else:
+        photos = f"{n} training photos ({', '.join(f['eval_images'])}; no --holdout was given, so they are NOT held out; " \
+                 f"centre-cropped and resized to {size}x{size})"
     loss = (f"total perceptual loss ({w['content']} x content + {w['style']} x style + {w['tv']} x total variation, "
             f"the training objective) with the run's loss network (extras.loss_network) and each painting's Gram "
             f"targets at long side {f['style_size']}")
