@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 import tf_keras as keras
 
+from training.kit.errors import UserError
 from training.kit.export import validate_card
 from training.latent import cli
 from training.latent import models as gm
@@ -99,6 +100,37 @@ def test_budget_stop_then_resume_equals_uninterrupted_run(work, capsys):
     assert [r.split(",")[:6] for r in a] == [r.split(",")[:6] for r in b]  # same losses and SWD
 
 
+def test_learning_rate_decay_is_applied_logged_and_resumed_exactly(work, capsys):
+    """A run with --lr-decay-from trains each epoch at the schedule's rate (log.csv's lr column, the
+    optimisers' rate after the run), and a budget stop plus --resume gives the uninterrupted weights."""
+    from training.latent.train import epoch_learning_rate
+
+    decay = ["--epochs", "3", "--lr-decay-from", "1", "--lr-final", "0.25", "--lr", "0.001", "--swd-every", "0"]
+    base = ["train", "--images", str(work["data"]), "--runs-dir", str(work["runs"]), *TINY, *decay]
+    assert cli.main([*base, "--name", "decay"]) == 0
+    cfg = json.loads((work["runs"] / "latent" / "decay" / "config.json").read_text())
+    expected = [epoch_learning_rate(cfg, e) for e in range(3)]
+    assert expected == pytest.approx([1e-3, 1e-3 * (1 - 0.75 * 0.25), 1e-3 * (1 - 0.75 * 0.75)])
+    rows = (work["runs"] / "latent" / "decay" / "log.csv").read_text().strip().splitlines()
+    column = rows[0].split(",").index("lr")
+    assert [float(r.split(",")[column]) for r in rows[1:]] == pytest.approx(expected, rel=1e-5)
+    full, _ = _weights("decay", work["runs"])
+    for optimizer in (full.gan.g_optimizer, full.gan.d_optimizer):  # restored from the checkpoint
+        assert float(optimizer.learning_rate.numpy()) == pytest.approx(expected[-1], rel=1e-6)
+
+    assert cli.main([*base, "--name", "decay-parts", "--max-minutes", "0.00001"]) == 0
+    assert cli.main(["train", "--name", "decay-parts", "--resume", "--runs-dir", str(work["runs"]), "--threads", "1",
+                     "--verbose", "0"]) == 0
+    resumed, state = _weights("decay-parts", work["runs"])
+    assert state["epoch"] == 3 and state["sessions"] >= 2
+    for net in ("generator", "ema_generator", "discriminator"):
+        for x, y in zip(getattr(full, net).get_weights(), getattr(resumed, net).get_weights()):
+            np.testing.assert_array_equal(x, y)
+    capsys.readouterr()
+    assert cli.main([*base, "--name", "bad-decay", "--lr-decay-from", "3"]) == 2
+    assert "--lr-decay-from 3" in capsys.readouterr().err
+
+
 def test_cli_reports_an_empty_image_set(tmp_path, capsys):
     (tmp_path / "broken.png").write_bytes(b"not a png")
     code = cli.main(["train", "--images", str(tmp_path), "--name", "empty", "--runs-dir", str(tmp_path / "runs"), *TINY])
@@ -143,6 +175,49 @@ def test_generator_contract(upsample, conv):
         gm.build_generator(upsample="bilinear")
 
 
+def test_generator_channel_floor_keeps_the_shipped_shape_by_default():
+    """--g-min-channels: the default floor of 16 is the shipped generator, layer for layer; 32 widens
+    only the last block (and to_rgb's input)."""
+    shipped = json.loads((REPO / "exported_models" / "latent" / "emoji" / "card.json").read_text(encoding="utf-8"))
+    default = gm.build_generator(128, 64, 256, upsample="nearest")
+    assert default.count_params() == shipped["parameters"] == 918_387
+    assert gm.generator_channels(64, 256) == [128, 64, 32, 16]
+    assert gm.generator_channels(64, 256, 32) == [128, 64, 32, 32]
+    wider = gm.build_generator(128, 64, 256, upsample="nearest", min_channels=32)
+    assert wider.get_layer("up4_conv").kernel.shape == (3, 3, 32, 32)
+    assert wider.get_layer("to_rgb").kernel.shape == (3, 3, 32, 3)
+    # 3x3x32x16 more weights in up4_conv, 4 x 16 more in up4_bn (scale, offset, moving mean and variance),
+    # 3x3x16x3 more in to_rgb
+    assert wider.count_params() - default.count_params() == 9 * 32 * 16 + 4 * 16 + 9 * 16 * 3
+    old_run = {"latent_dim": 16, "size": 32, "g_width": 32, "d_width": 8, "seed": 0, "diffaugment": "none",
+               "ema": 0.99, "lr": 1e-3, "g_upsample": "nearest"}  # a config written before the option
+    assert Run(old_run).generator.count_params() == gm.build_generator(16, 32, 32).count_params()
+    with pytest.raises(ValueError, match="min_channels"):
+        gm.generator_channels(64, 256, 0)
+
+
+def test_learning_rate_schedule():
+    from training.latent.train import check_options, epoch_learning_rate
+
+    constant = {"lr": 2e-4, "epochs": 10}
+    assert [epoch_learning_rate(constant, e) for e in range(10)] == [2e-4] * 10
+    decay = {"lr": 2e-4, "epochs": 10, "lr_decay_from": 6, "lr_final": 0.0}
+    lrs = [epoch_learning_rate(decay, e) for e in range(10)]
+    assert lrs[:6] == [2e-4] * 6
+    # a line from 2e-4 at the start of epoch 6 to 0 at the end of epoch 9, taken at each epoch's middle
+    assert lrs[6:] == pytest.approx([2e-4 * (1 - (k + 0.5) / 4) for k in range(4)])
+    tenth = {**decay, "lr_final": 0.1}
+    assert epoch_learning_rate(tenth, 9) == pytest.approx(2e-4 * (1 - 0.9 * 3.5 / 4))
+    assert epoch_learning_rate(tenth, 12) == pytest.approx(2e-5)  # past the end: the final rate
+    for bad, message in (({**decay, "lr_decay_from": 10}, "--lr-decay-from 10"),
+                         ({**decay, "lr_final": 1.5}, "--lr-final 1.5"),
+                         ({**constant, "lr_final": 0.1}, "needs --lr-decay-from"),
+                         ({**constant, "g_min_channels": 0}, "--g-min-channels 0")):
+        with pytest.raises(UserError, match=message):
+            check_options(bad)
+    check_options(decay)
+
+
 @pytest.fixture(scope="module")
 def exported(work):
     runs = str(work["runs"])
@@ -185,6 +260,12 @@ def test_export_round_trip(work, exported):
     assert m["swd_x1e3"] > 0 and m["swd_real_floor_x1e3"] > 0 and len(m["swd_per_level"]) == 2
     assert card["training"]["epochs"] == 2 and "--epochs 2" in card["training"]["command"]
     assert set(card["metrics_method"]) == set(m) and all(card["metrics_method"].values())
+    method = card["metrics_method"]
+    assert "the reference set, 6 of the 12 training images exactly as the GAN sees them" in method["swd_x1e3"]
+    assert "centre-cropped to 32x32 RGB" in method["swd_x1e3"] and "32/16 px" in method["swd_x1e3"]
+    assert "the next 6 of that permutation are the floor set, disjoint from it (half each)" in method["swd_x1e3"]
+    assert "the floor set (6 training images" in method["swd_real_floor_x1e3"]
+    assert m["swd_truncated_x1e3"] > 0 and "scaled by 0.8" in method["swd_truncated_x1e3"]
     train_cmd, directions_cmd, export_cmd = card["training"]["command"].split(" && ")
     assert train_cmd.startswith("python -m training latent train --images ") and "--verbose" not in train_cmd
     assert directions_cmd.startswith("python -m training latent directions --name full --samples 300 --count 8")
@@ -202,6 +283,51 @@ def test_export_round_trip(work, exported):
     direct = ema(z, training=False).numpy()
     assert np.abs(direct - out).max() <= m["float16_max_abs_diff"] + 1e-5
     assert isinstance(reloaded, keras.Model)
+
+
+def test_directions_truncation_sets_the_studio_default(work, exported, capsys):
+    runs = str(work["runs"])
+    base = ["directions", "--name", "full", "--samples", "300", "--count", "8", "--runs-dir", runs]
+    assert cli.main([*base, "--truncation", "3"]) == 2
+    assert "--truncation 3.0: between 0 (excluded) and 2" in capsys.readouterr().err
+    assert cli.main([*base, "--truncation", "1.0"]) == 0
+    doc = json.loads((work["runs"] / "latent" / "full" / "directions" / "directions.json").read_text())
+    assert doc["truncation_default"] == 1.0 and "--truncation" in doc["argv"]
+    assert json.loads((exported / "directions.json").read_text())["truncation_default"] == 0.8  # the default
+    # exported under another folder name: the card is named after its folder; at truncation 1 the
+    # truncated SWD is the plain one
+    out = work["root"] / "exported" / "renamed"
+    assert cli.main(["export", "--name", "full", "--out", str(out), "--runs-dir", runs]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["name"] == "renamed" and card["extras"]["truncation_default"] == 1.0
+    assert card["metrics"]["swd_truncated_x1e3"] == card["metrics"]["swd_x1e3"]
+
+
+def test_shipped_card_says_what_its_swd_compares():
+    """The shipped card's metrics_method is what the export code writes for the card's own training
+    command: the reference set is 1,000 of the training images at 64x64, the floor set the next 1,000."""
+    import argparse
+    import shlex
+
+    from training.latent.export import metrics_method
+
+    card = json.loads((REPO / "exported_models" / "latent" / "emoji" / "card.json").read_text(encoding="utf-8"))
+    words = shlex.split(card["training"]["command"].split(" && ")[0])
+    assert words[:5] == ["python", "-m", "training", "latent", "train"]
+    parser = argparse.ArgumentParser()
+    cli.add_train(parser)
+    cfg = vars(parser.parse_args(words[5:]))
+    m = card["metrics"]
+    assert card["metrics_method"] == metrics_method(cfg, 3557, m["swd_images"], m["swd_resolutions"], card["weights_dtype"],
+                                                    card["extras"]["truncation_default"])
+    text = card["metrics_method"]["swd_x1e3"]
+    for words in ("the reference set, 1,000 of the 3,557 training images", "centre-cropped to 64x64 RGB",
+                  "the next 1,000 of that permutation are the floor set, disjoint from it",
+                  "the remaining 1,557 are in neither", "at 64/32/16 px, the 16 px level being the low-pass residual",
+                  "128 7x7x3 neighbourhoods per image and level", "Wasserstein-1"):
+        assert words in text, words
+    assert "the floor set (1,000 training images" in card["metrics_method"]["swd_real_floor_x1e3"]
+    assert "scaled by 0.8 (directions.json's truncation_default" in card["metrics_method"]["swd_truncated_x1e3"]
 
 
 def test_user_errors_are_one_line_with_status_2(work, tmp_path, capsys):

@@ -33,8 +33,16 @@ def add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--g-width", type=int, default=256, help="channels of the generator's 4x4 map")
     p.add_argument("--g-upsample", default="nearest", choices=("nearest", "transpose"),
                    help="generator upsampling: nearest + 3x3 conv (fast in tfjs-wasm) or 4x4 transposed conv")
+    p.add_argument("--g-min-channels", type=int, default=16,
+                   help="floor on the channels of the generator's upsampling blocks (default 16: width 256 at 64 px "
+                        "gives 128, 64, 32, 16; 32 gives 128, 64, 32, 32)")
     p.add_argument("--d-width", type=int, default=32, help="channels of the discriminator's first conv")
     p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--lr-decay-from", type=int, default=None,
+                   help="from this epoch on, both learning rates fall linearly to --lr-final x --lr at the last epoch "
+                        "(default: constant)")
+    p.add_argument("--lr-final", type=float, default=None,
+                   help="with --lr-decay-from: the fraction of --lr reached at the end (default 0)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--swd-every", type=int, default=5, help="SWD every N epochs (0: never)")
     p.add_argument("--swd-images", type=int, default=None, help="cap on images per SWD set")
@@ -49,6 +57,8 @@ def add_directions(p: argparse.ArgumentParser) -> None:
     p.add_argument("--count", type=int, default=16)
     p.add_argument("--layer", default=None, help="generator layer for PCA (default fc_act)")
     p.add_argument("--labels", default=None, help='names for components, e.g. "PC1=skin tone,PC2=colour"')
+    p.add_argument("--truncation", type=float, default=None,
+                   help="truncation the studio starts from (directions.json truncation_default; default 0.8)")
 
 
 def add_export(p: argparse.ArgumentParser) -> None:

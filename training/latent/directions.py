@@ -104,6 +104,9 @@ def direction_strips(generator, doc: dict, folder: Path, seed: int, rows: int = 
 def directions(args) -> dict:
     """GANSpace directions of a run's EMA generator, with preview strips."""
     names = parse_labels(args.labels, args.count)
+    truncation = getattr(args, "truncation", None)
+    if truncation is not None and not 0.0 < truncation <= 2.0:
+        raise UserError(f"--truncation {truncation}: between 0 (excluded) and 2")
     run, cfg, state, model = load_run(args)
     generator = model.ema_ready()
     layer = args.layer or DEFAULT_LAYER
@@ -113,6 +116,8 @@ def directions(args) -> dict:
         raise UserError(f"--layer {layer!r}: the generator has no such layer "
                         f"(e.g. {', '.join(l.name for l in generator.layers[1:5])})") from None
     doc = apply_labels(ganspace(generator, cfg["latent_dim"], args.samples, args.count, layer, cfg["seed"]), names)
+    if truncation is not None:  # the studio's starting truncation (the export scores it: swd_truncated_x1e3)
+        doc["truncation_default"] = float(truncation)
     doc["epoch"] = state["epoch"]
     doc["argv"] = list(args.argv)
     folder = run / "directions"

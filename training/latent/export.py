@@ -19,7 +19,7 @@ from training.kit.files import read_json, write_json
 from training.kit.quantise import choose_dtype, rounded_clone
 from training.latent.images import load_image_set
 from training.latent.models import STUDIO, generate, load_run
-from training.latent.sample import SwdReference, fixed_latents
+from training.latent.sample import SwdReference, fixed_latents, swd_method
 from training.latent.train import TRAIN_KEYS
 
 CREDITS_NOTO = "Noto Emoji, Copyright 2013 Google LLC (Apache-2.0 / SIL OFL 1.1)"
@@ -55,25 +55,33 @@ def reproduce_command(cfg: dict, epochs: int, doc: dict, export_args: list[str])
                  reproduce(STUDIO, "export", clean_argv(export_args, EXPORT_ONLY_FLAGS)))
 
 
-def metrics_method(cfg: dict, images: int, swd_images: int, resolutions: list[int], dtype: str) -> dict[str, str]:
-    """How each card metric is computed (the same code computed those of the shipped model)."""
+def metrics_method(cfg: dict, images: int, swd_images: int, resolutions: list[int], dtype: str,
+                   truncation: float) -> dict[str, str]:
+    """How each card metric is computed (the same code computed those of the shipped model): for every
+    SWD figure, which sets it compares, the reference set (training images: how many, at which size, how
+    they are drawn) and how the pyramid levels and patches are taken (training.latent.sample.swd_method)."""
     levels = "/".join(str(r) for r in resolutions)
-    cap = f", capped by --swd-images {cfg['swd_images']}" if cfg.get("swd_images") else ""
-    swd = (f"sliced Wasserstein distance x1e3 (training.kit.swd, Progressive GAN appendix D) between {swd_images:,} "
-           f"images of the exported generator (EMA weights as shipped, {dtype}; BatchNorm statistics recalibrated on "
-           f"512 fixed latents) from fixed N(0, I) latents (seed {cfg['seed']}, no truncation) and a reference of "
-           f"{swd_images:,} images drawn at random from the {images:,} training images (no held-out split: the "
-           f"distribution the GAN learns is its training set); Laplacian pyramid at {levels} px, 128 random 7x7 patches "
-           "per image and level, descriptors normalised per colour channel within each set, 4 x 128 random directions")
+    words = swd_method(cfg, images, swd_images, resolutions)
+    reference = f"the reference set, {words['reference']}"
+    swd = (f"sliced Wasserstein distance x1e3 (training.kit.swd, Progressive GAN appendix D) between "
+           f"{words['generated']} through the exported generator (EMA weights as shipped, {dtype}; BatchNorm "
+           f"statistics recalibrated on 512 fixed latents) and {reference}; {words['measure']}")
     return {
         "swd_x1e3": f"mean over the pyramid levels of the {swd}",
         "swd_per_level": f"per pyramid level, finest first ({levels} px), of the {swd}",
+        "swd_truncated_x1e3": (f"swd_x1e3 with the same fixed latents scaled by {truncation} (directions.json's "
+                               "truncation_default, the truncation the studio starts from): the SWD of what visitors "
+                               "see first, against the same reference set"),
+        "swd_truncated_per_level": f"per pyramid level, finest first ({levels} px), of swd_truncated_x1e3",
         "swd_resolutions": "side in px of each Laplacian-pyramid level of the SWD metrics, finest first",
-        "swd_real_floor_x1e3": (f"the same SWD (mean over levels) between {swd_images:,} other training images (disjoint "
-                                "from the reference) and the same reference: what a generator indistinguishable from "
-                                "the data would score at this sample size"),
-        "swd_real_floor_per_level": "per pyramid level, finest first, of swd_real_floor_x1e3",
-        "swd_images": f"images in each SWD set: half of the {images:,} training images{cap}",
+        "swd_real_floor_x1e3": (f"real-vs-real floor: the same SWD (mean over levels, same pyramid, patches and "
+                                f"directions) between {words['floor']} and the same reference set of {swd_images:,} "
+                                "training images; two disjoint random draws from the training images, so this is what "
+                                "a generator indistinguishable from the data would score at this sample size"),
+        "swd_real_floor_per_level": f"per pyramid level, finest first ({levels} px), of swd_real_floor_x1e3",
+        "swd_images": (f"images in each SWD set (generated, reference, floor): {swd_images:,}, at most half of the "
+                       f"{images:,} training images so that the reference and floor sets are disjoint"
+                       + (f", capped by --swd-images {cfg['swd_images']}" if cfg.get("swd_images") else "")),
         "swd_history": (f"[epoch, SWD x1e3 mean over levels] measured while training, after every {cfg['swd_every']}th "
                         "epoch and after each session's last epoch: the EMA generator in float32 (BatchNorm "
                         "recalibrated), same fixed latents and reference as swd_x1e3"),
@@ -123,9 +131,11 @@ def export(args) -> Path:
     data = load_image_set(cfg["images_path"], cfg["size"], cfg["background"], cfg["subset"], seed=cfg["seed"],
                           log=lambda m: None)
     swd_ref = SwdReference(data.images, cfg)
+    truncation = float(doc["truncation_default"])
     result, floor = swd_ref.score(shipped), swd_ref.floor()
+    truncated = swd_ref.score(shipped, truncation)
     print(f"SWD x1e3 {result['mean']:.2f} (per level {', '.join(f'{v:.2f}' for v in result['per_level'])}); "
-          f"floor {floor['mean']:.2f}")
+          f"at truncation {truncation}: {truncated['mean']:.2f}; floor {floor['mean']:.2f}")
 
     reference = browser_reference(shipped, cfg, dtype, f16_diff)
     directions_doc = {k: doc[k] for k in ("latent_dim", "layer", "samples", "directions", "truncation_default")}
@@ -135,6 +145,8 @@ def export(args) -> Path:
     metrics = {
         "swd_x1e3": round(result["mean"], 3),
         "swd_per_level": [round(v, 3) for v in result["per_level"]],
+        "swd_truncated_x1e3": round(truncated["mean"], 3),
+        "swd_truncated_per_level": [round(v, 3) for v in truncated["per_level"]],
         "swd_resolutions": result["resolutions"],
         "swd_real_floor_x1e3": round(floor["mean"], 3),
         "swd_real_floor_per_level": [round(v, 3) for v in floor["per_level"]],
@@ -157,12 +169,12 @@ def export(args) -> Path:
         "loss": "hinge, spectral-norm discriminator",
     }
     card = build_card(
-        studio=STUDIO, name=args.name, title=args.title or ("Emoji GAN" if is_emoji else f"GAN: {args.name}"),
+        studio=STUDIO, name=out.name, title=args.title or ("Emoji GAN" if is_emoji else f"GAN: {args.name}"),
         description=args.description or (
             f"A DCGAN-style generator trained by Muza on {count:,} images" + (" of Noto Emoji" if is_emoji else "")
             + f" ({cfg['size']}x{cfg['size']}); drag the sliders to move along its principal directions."),
         training=training, metrics=metrics,
-        metrics_method=metrics_method(cfg, count, swd_ref.count, result["resolutions"], dtype),
+        metrics_method=metrics_method(cfg, count, swd_ref.count, result["resolutions"], dtype, truncation),
         parameters=shipped.count_params(), weights_dtype=dtype,
         credits=args.credits or (CREDITS_NOTO if is_emoji else ""),
         extras={

@@ -37,19 +37,25 @@ STUDIO = "latent"
 AUGMENTATIONS = ("color", "translation", "cutout")
 
 
-def generator_channels(size: int, width: int) -> list[int]:
-    """Channels after each upsampling block, from 4x4 up to `size`."""
+G_MIN_CHANNELS = 16  # the shipped generator's floor (and that of runs made before --g-min-channels)
+
+
+def generator_channels(size: int, width: int, min_channels: int = G_MIN_CHANNELS) -> list[int]:
+    """Channels after each upsampling block, from 4x4 up to `size`: `width` halved per block, at
+    least `min_channels` (width 256 at 64 px: 128, 64, 32, 16 with the default floor of 16)."""
     blocks = int(np.log2(size // 4))
     if 4 * 2 ** blocks != size:
         raise ValueError(f"image size must be 4 * 2^k, got {size}")
-    return [max(width // 2 ** i, 16) for i in range(1, blocks + 1)]
+    if min_channels < 1:
+        raise ValueError(f"min_channels must be positive, got {min_channels}")
+    return [max(width // 2 ** i, min_channels) for i in range(1, blocks + 1)]
 
 
 UPSAMPLING = ("nearest", "transpose")
 
 
 def build_generator(latent_dim: int = 128, size: int = 64, width: int = 256, name: str = "generator",
-                    upsample: str = "nearest") -> keras.Model:
+                    upsample: str = "nearest", min_channels: int = G_MIN_CHANNELS) -> keras.Model:
     """DCGAN-style generator: N(0, I) latent [N, Z] -> image [N, size, size, 3] in [-1, 1]."""
     if upsample not in UPSAMPLING:
         raise ValueError(f"upsample must be one of {UPSAMPLING}, got {upsample!r}")
@@ -58,7 +64,7 @@ def build_generator(latent_dim: int = 128, size: int = 64, width: int = 256, nam
     x = keras.layers.Reshape((4, 4, width), name="fc_reshape")(x)
     x = keras.layers.BatchNormalization(name="fc_bn")(x)
     x = keras.layers.ReLU(name="fc_act")(x)
-    for i, ch in enumerate(generator_channels(size, width), start=1):
+    for i, ch in enumerate(generator_channels(size, width, min_channels), start=1):
         if upsample == "transpose":
             x = keras.layers.Conv2DTranspose(ch, 4, strides=2, padding="same", use_bias=False, name=f"up{i}_conv")(x)
         else:
@@ -274,10 +280,12 @@ class Run:
         strategy = strategy or tf.distribute.get_strategy()
         keras.utils.set_random_seed(cfg["seed"])  # deterministic initial weights: reproducible from scratch
         upsample = cfg.get("g_upsample", "transpose")  # runs made before the option used transposed convs
+        floor = cfg.get("g_min_channels") or G_MIN_CHANNELS  # runs made before the option: 16
         with strategy.scope():
-            self.generator = build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], upsample=upsample)
+            self.generator = build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], upsample=upsample,
+                                             min_channels=floor)
             self.ema_generator = build_generator(cfg["latent_dim"], cfg["size"], cfg["g_width"], name="ema_generator",
-                                                 upsample=upsample)
+                                                 upsample=upsample, min_channels=floor)
             self.ema_generator.set_weights(self.generator.get_weights())
             self.discriminator = build_discriminator(cfg["size"], cfg["d_width"])
             self.gan = GAN(self.generator, self.discriminator, self.ema_generator, cfg["latent_dim"],

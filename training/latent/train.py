@@ -31,10 +31,40 @@ from training.latent.models import STUDIO, Run, parse_policy
 from training.latent.sample import SwdReference, fixed_latents, generated_uint8
 
 TRAIN_KEYS = ("images", "size", "background", "subset", "latent_dim", "batch", "epochs", "diffaugment",
-              "ema", "ema_warmup_from", "g_width", "g_upsample", "d_width", "lr", "seed", "swd_every", "swd_images")
+              "ema", "ema_warmup_from", "g_width", "g_upsample", "g_min_channels", "d_width", "lr", "lr_decay_from",
+              "lr_final", "seed", "swd_every", "swd_images")
 DEFAULT_EPOCHS = 100
 PRINT_ONLY_FLAGS = {"--verbose": 1}  # change what a session prints, not the model: left out of the recorded argv
 LOSSES = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+def epoch_learning_rate(cfg: dict, epoch: int) -> float:
+    """Learning rate of both optimisers during epoch `epoch` (0-based).
+
+    --lr throughout without --lr-decay-from. With it, --lr until that epoch, then a straight line
+    from --lr at the start of epoch --lr-decay-from to --lr-final x --lr at the end of the last
+    epoch (--epochs), each epoch taking the line's value at its middle. A function of the epoch
+    alone, so a resumed run follows the same schedule; extending --epochs on --resume re-plans it."""
+    base, start = float(cfg["lr"]), cfg.get("lr_decay_from")
+    if start is None or epoch < start:
+        return base
+    final = float(cfg.get("lr_final") or 0.0)
+    progress = min(1.0, (epoch - start + 0.5) / max(1, cfg["epochs"] - start))
+    return base * (1.0 - (1.0 - final) * progress)
+
+
+def check_options(cfg: dict) -> None:
+    """The options new runs check before their config is written: a decay that starts within the run and
+    ends at a fraction of --lr in [0, 1], a positive channel floor."""
+    start, final = cfg.get("lr_decay_from"), cfg.get("lr_final")
+    if start is not None and not 0 <= start < cfg["epochs"]:
+        raise UserError(f"--lr-decay-from {start}: the decay must start within the run's {cfg['epochs']} epochs")
+    if final is not None and not 0.0 <= final <= 1.0:
+        raise UserError(f"--lr-final {final}: a fraction of --lr between 0 and 1")
+    if final is not None and start is None:
+        raise UserError("--lr-final needs --lr-decay-from (the epoch the decay starts)")
+    if cfg.get("g_min_channels") is not None and cfg["g_min_channels"] < 1:
+        raise UserError(f"--g-min-channels {cfg['g_min_channels']}: at least 1")
 
 
 def epoch_dataset(images: np.ndarray, batch: int, start: int, epochs: int, seed: int):
@@ -66,7 +96,7 @@ def log_fields(path: Path, levels: int) -> list[str]:
     if path.exists() and path.stat().st_size:
         with open(path, encoding="utf-8") as handle:
             return handle.readline().strip().split(",")
-    return ["epoch", *LOSSES, "swd_x1e3", *(f"swd_l{i}" for i in range(levels)), "epoch_s", "wall_time_s"]
+    return ["epoch", *LOSSES, "swd_x1e3", *(f"swd_l{i}" for i in range(levels)), "epoch_s", "wall_time_s", "lr"]
 
 
 def remove_checkpoint(prefix: Path) -> None:
@@ -90,6 +120,9 @@ class EpochEnd(keras.callbacks.Callback):
         self.t0 = time.monotonic()
 
     def on_epoch_begin(self, epoch, logs=None):
+        if self.cfg.get("lr_decay_from") is not None:  # else the optimisers keep --lr as built
+            for optimizer in (self.networks.gan.g_optimizer, self.networks.gan.d_optimizer):
+                optimizer.learning_rate = epoch_learning_rate(self.cfg, epoch)
         self.t0 = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -100,7 +133,8 @@ class EpochEnd(keras.callbacks.Callback):
         grid = generated_uint8(ema, self.grid_z)
         save_grid(grid, run / "samples" / f"epoch_{done:04d}.png", cols=8)
         save_grid(grid, run / "samples" / "latest.png", cols=8)
-        row = {"epoch": done, **{k: round(float(v), 5) for k, v in (logs or {}).items()}}
+        row = {"epoch": done, **{k: round(float(v), 5) for k, v in (logs or {}).items()},
+               "lr": float(f"{epoch_learning_rate(cfg, epoch):.6g}")}
         # stop when the budget is spent, or when another epoch as long as this one would overrun it
         out_of_time = clock.exhausted() or (clock.limit is not None and clock.elapsed + train_s > clock.limit)
         last = any_worker(self.strategy, out_of_time) or done == cfg["epochs"]
@@ -139,6 +173,7 @@ def new_config(args) -> dict:
     cfg["name"] = args.name
     cfg["images_path"] = str(Path(args.images).resolve())
     cfg["argv"] = clean_argv(args.argv, PRINT_ONLY_FLAGS)
+    check_options(cfg)
     return cfg
 
 
@@ -154,6 +189,7 @@ def open_run(args, strategy) -> tuple[Path, dict, RunState]:
         cfg = read_config(run)
         if args.epochs is not None and args.epochs != cfg["epochs"]:
             cfg["epochs"] = args.epochs
+            check_options(cfg)
             write_config(run, cfg)
     else:
         if state.exists:
