@@ -155,6 +155,11 @@ def test_report_and_export_round_trip(trained, tmp_path):
     assert "gatys_loss_reference" in card["metrics"] and card["training"]["steps"] == 4
     assert set(card["metrics_method"]) == set(card["metrics"])
     assert "photo5" in card["metrics_method"]["perceptual_loss"]
+    # the stripe figure (training/style/stripes.py) of the fast network, the photos and Gatys
+    assert 0 <= card["metrics"]["stripes"] <= 1 and card["metrics"]["stripes"] == pytest.approx(report["fast"]["mean"]["stripes"])
+    assert 0 <= card["metrics"]["stripes_photos"] < 0.05 and 0 <= card["metrics"]["stripes_gatys"] <= 1
+    assert all(0 <= r["stripes"] <= 1 for r in report["fast"]["rows"] + report["gatys"]["rows"])
+    assert "Stripes (share of spectral energy" in (runs / "style" / "straight" / "report.md").read_text()
     assert "3 iterations" in card["metrics_method"]["gatys_loss_reference"]
     # the card's command: the training (with the steps trained), the report, the export
     train_cmd, report_cmd, export_cmd = card["training"]["command"].split(" && ")

@@ -21,6 +21,7 @@ Gatys et al. optimisation it is measured against.
 | `train` | `Trainer` (model, optimizer, distributed step, checkpoints) and the training loop |
 | `report` | sample grids, held-out evaluation, Gatys reference, report.json |
 | `metrics` | the card's metrics from the reports, and how each was measured |
+| `stripes` | the stripe figure: spectral energy in narrow peaks at 2, 4, 8 px periods (benchmarks/style_stripes) |
 | `export` | float16 choice, tfjs files, reference.json, thumbnails, card |
 | `progress` | the progress line |
 

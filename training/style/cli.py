@@ -21,6 +21,9 @@ def add_loss(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tv-weight", type=float, default=1.0)
     p.add_argument("--loss-net", choices=["random", "vgg16"], default="random")
     p.add_argument("--vgg-weights", default=None, help="VGG16 ImageNet notop weights (.h5) for --loss-net vgg16")
+    p.add_argument("--centre-gram", default="", metavar="LAYERS",
+                   help="style layers whose Gram matrices are centred (channel covariances), e.g. r4,r5; "
+                        "default: none (Gatys' uncentred Grams)")
 
 
 def add_gatys(p: argparse.ArgumentParser) -> None:

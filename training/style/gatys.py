@@ -124,7 +124,7 @@ def gatys(args) -> int:
     set_threads(args.threads, args.deterministic)
     content = data.load_rgb(args.content, args.size)
     style = data.load_rgb(args.style, args.style_size or args.size)
-    lossnet = LossNet(args.loss_net, args.vgg_weights)
+    lossnet = LossNet(args.loss_net, args.vgg_weights, centre_gram=[n for n in args.centre_gram.split(",") if n])
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     weights = loss_weights(args)

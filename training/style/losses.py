@@ -3,7 +3,12 @@
 Losses (Gatys, Ecker & Bethge 2016; Johnson, Alahi & Fei-Fei 2016), all on
 feature maps F of shape [B, H, W, C] from a fixed "loss network":
 
-* Gram matrix: ``G[b] = F[b]^T F[b] / (H * W)`` with F[b] flattened to [H*W, C].
+* Gram matrix: ``G[b] = F[b]^T F[b] / (H * W)`` with F[b] flattened to [H*W, C]; for the layers
+  named in ``centre_gram`` (``--centre-gram``), of F less its channel means (the covariance). The
+  uncentred Gram of a ReLU layer is dominated by its channel means, and for the deep layers of the
+  random-filter network (r4, r5) a transformer can raise those means with a regular stripe pattern
+  at its own stride instead of painting texture (docs/style-training.md, "Stripes: the cause,
+  measured"); a covariance is not lowered by such a pattern.
 * content loss (one layer): ``sum((F - Fc)^2) / sum(Fc^2)`` per image, averaged
   over the batch (a relative squared error, so layers and loss networks of any
   activation scale are comparable).
@@ -41,9 +46,12 @@ from training.kit.errors import UserError
 # losses
 
 
-def gram_matrix(features):
-    """[B, H, W, C] -> [B, C, C], normalised by the number of positions H*W."""
+def gram_matrix(features, centred: bool = False):
+    """[B, H, W, C] -> [B, C, C], normalised by the number of positions H*W. `centred`: of the
+    features less their per-image channel means, i.e. the channel covariance matrix."""
     features = tf.convert_to_tensor(features, tf.float32)
+    if centred:
+        features = features - tf.reduce_mean(features, axis=[1, 2], keepdims=True)
     shape = tf.shape(features)
     flat = tf.reshape(features, [shape[0], shape[1] * shape[2], shape[3]])
     positions = tf.cast(shape[1] * shape[2], tf.float32)
@@ -160,7 +168,8 @@ class LossNet:
     dict layer name -> feature map.
     """
 
-    def __init__(self, kind: str = "random", vgg_weights: str | Path | None = None, seed: int = RANDOM_SEED):
+    def __init__(self, kind: str = "random", vgg_weights: str | Path | None = None, seed: int = RANDOM_SEED,
+                 centre_gram=()):
         self.kind = kind
         if kind == "random":
             self.model = build_random_net(seed)
@@ -179,6 +188,17 @@ class LossNet:
             self.description = f"vgg16 (ImageNet weights from {Path(vgg_weights).name}; style {', '.join(VGG_STYLE_LAYERS)}; content {', '.join(VGG_CONTENT_LAYERS)})"
         else:
             raise ValueError(f"unknown loss network {kind!r} (random|vgg16)")
+        self.centred = tuple(centre_gram)
+        unknown = [n for n in self.centred if n not in self.style_layers]
+        if unknown:
+            raise UserError(f"--centre-gram {','.join(unknown)}: not a style layer of the {kind} loss network "
+                            f"({', '.join(self.style_layers)})")
+        if self.centred:
+            self.description += f"; centred Gram matrices (channel covariances) at {', '.join(self.centred)}"
+
+    def gram(self, name: str, features):
+        """The Gram matrix of layer `name` (centred when the layer is in `centre_gram`)."""
+        return gram_matrix(features, centred=name in self.centred)
 
     def preprocess(self, images):
         images = tf.convert_to_tensor(images, tf.float32)
@@ -195,13 +215,13 @@ class LossNet:
     def style_targets(self, style_image) -> list:
         """Gram matrices [C, C] of one style image [H, W, 3] (0..255), per style layer."""
         feats = self.features(tf.convert_to_tensor(style_image, tf.float32)[tf.newaxis])
-        return [gram_matrix(feats[n])[0] for n in self.style_layers]
+        return [self.gram(n, feats[n])[0] for n in self.style_layers]
 
     def losses(self, images, content_feats: dict, style_grams: list, weights: dict) -> dict:
         """All loss terms for `images`; `style_grams[i]` is [C, C] or [B, C, C]."""
         feats = self.features(images)
         c = tf.add_n([content_loss(feats[n], content_feats[n]) for n in self.content_layers]) / len(self.content_layers)
-        s = tf.add_n([style_loss(gram_matrix(feats[n]), g) for n, g in zip(self.style_layers, style_grams)]) / len(self.style_layers)
+        s = tf.add_n([style_loss(self.gram(n, feats[n]), g) for n, g in zip(self.style_layers, style_grams)]) / len(self.style_layers)
         t = tv_loss(images)
         total = weights["content"] * c + weights["style"] * s + weights["tv"] * t
         return {"total": total, "content": c, "style": s, "tv": t}

@@ -53,6 +53,11 @@ def gather(arch: str, report: dict | None, compare: dict | None, wall_time_s) ->
             "python_cpu_ms_256": report["python_cpu_ms_256"]["min"],
             "python_cpu_ms_256_median": report["python_cpu_ms_256"]["median"], "eval_images": report["eval_images"],
             "eval_steps": report["steps"]})
+        if report["fast"]["mean"].get("stripes") is not None:
+            metrics["stripes"] = report["fast"]["mean"]["stripes"]
+            metrics["stripes_photos"] = report["content_stripes"]
+            if (report.get("gatys") or {}).get("mean", {}).get("stripes") is not None:
+                metrics["stripes_gatys"] = report["gatys"]["mean"]["stripes"]
         if report.get("gatys"):
             metrics.update({"gatys_loss_reference": report["gatys"]["mean"]["total"],
                             "gatys_iterations": report["gatys"]["iterations"],
@@ -148,6 +153,12 @@ def methods(metrics: dict, f: dict) -> dict[str, str]:
         "fast_loss_same_pairs": f"mean total loss of {fast} on the same {gatys_pairs} as gatys_loss_reference",
         "ratio_to_gatys": "mean over those pairs of fast-network total loss / Gatys total loss (1: as good as the "
                           "per-image optimisation)",
+        "stripes": f"mean over {photos} x all {S} styles, of {fast}, of the share of the output's spectral energy in "
+                   f"narrow peaks at the frequencies of stripes repeating every 2, 4 or 8 px along y or x (luminance, "
+                   f"mean removed, 2-D Hann window, FFT; power on those 3-bin-wide lines above the local background, "
+                   f"over all power outside the origin; training/style/stripes.py); 0 for a photo, 1 for pure stripes",
+        "stripes_photos": "the same stripe share of the held-out photos themselves (what a faithful output keeps)",
+        "stripes_gatys": f"the same stripe share of the Gatys images of gatys_loss_reference ({gatys_pairs})",
     }
     if f["compare_arch"]:
         oa, osteps, eq, arch = f["compare_arch"], f["compare_steps"], f["equal_steps"], f["arch"]

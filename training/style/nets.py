@@ -39,9 +39,13 @@ LIGHT_BLOCKS = 4
 
 
 def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float = DEFAULT_EPSILON,
-                      widths: tuple = LIGHT_WIDTHS, blocks: int = LIGHT_BLOCKS) -> keras.Model:
+                      widths: tuple = LIGHT_WIDTHS, blocks: int = LIGHT_BLOCKS,
+                      upsampling: str = "nearest") -> keras.Model:
     """`widths` (light only): channels of the two downsampling convs, the residual
-    trunk, and the two upsampling stages."""
+    trunk, and the two upsampling stages. `upsampling`: "nearest" (the shipped models) or
+    "bilinear" (measured in benchmarks/style_stripes; the same weights fit both)."""
+    if upsampling not in ("nearest", "bilinear"):
+        raise ValueError(f"unknown upsampling {upsampling!r} (nearest|bilinear)")
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r} ({'|'.join(ARCHS)})")
     L = keras.layers
@@ -66,7 +70,7 @@ def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float =
         return norm(x, relu)
 
     def up(x, filters, separable=False):
-        x = L.UpSampling2D(2, interpolation="nearest", name=name("up"))(x)
+        x = L.UpSampling2D(2, interpolation=upsampling, name=name("up"))(x)
         return sep(x, filters) if separable else conv(x, filters, 3)
 
     x = L.Rescaling(1.0 / 127.5, offset=-1.0, name="scale_in")(image)

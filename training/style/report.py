@@ -23,7 +23,7 @@ from training.style.progress import Progress
 from training.style.train import STUDIO, Trainer
 
 REPORT_FILE = "report.json"
-TERMS = ("total", "content", "style_loss", "tv")
+TERMS = ("total", "content", "style_loss", "tv", "stripes")
 # what a cached Gatys result depends on besides the pair (bump when the optimisation changes)
 GATYS_CACHE_VERSION = "lbfgs-unit-scaled"
 
@@ -71,8 +71,16 @@ def evaluate_fast(trainer: Trainer) -> list[dict]:
         outs = trainer.stylise(np.repeat(x, trainer.num_styles, 0), np.eye(trainer.num_styles))
         for s in range(trainer.num_styles):
             terms = trainer.lossnet.losses(tf.constant(outs[s:s + 1]), feats, [g[s] for g in trainer.grams], trainer.weights)
-            rows.append({"image": name, "style": trainer.style_ids[s], **terms_row(terms)})
+            rows.append({"image": name, "style": trainer.style_ids[s], **terms_row(terms), "stripes": stripe_excess(outs[s])})
     return rows
+
+
+def stripe_excess(image) -> float:
+    """training/style/stripes.py: the share of the image's spectral energy in narrow peaks at the
+    frequencies of stripes repeating every 2, 4 or 8 pixels (0 for a photo, 1 for pure stripes)."""
+    from training.style.stripes import peak_share
+
+    return peak_share(image)["excess"]
 
 
 def time_predict(model, num_styles: int, size: int = 256, repeats: int = 10) -> dict:
@@ -130,7 +138,7 @@ def gatys_reference(args, run: Path, config: dict, trainer: Trainer) -> dict:
             data.save_png(image, png)
             cache[key] = final
             write_json(cache_path, cache)
-        rows.append({"image": name, "style": sid, **terms_row(final)})
+        rows.append({"image": name, "style": sid, **terms_row(final), "stripes": stripe_excess(image)})
         fast_out = trainer.stylise(img, np.eye(trainer.num_styles)[s])[0]
         data.save_png(np.concatenate([img, fast_out, image], axis=1), compare_dir / f"{name}_{sid}.png")
         bar.update(i + 1, f"{name}/{sid} {final['total']:.4f}")
@@ -156,6 +164,7 @@ def report(args) -> int:
               "loss_network": trainer.lossnet.description, "weights": trainer.weights,
               "eval_images": [n for n, _ in trainer.eval], "styles": trainer.style_ids,
               "fast": {"mean": {k: mean(fast, k) for k in TERMS}, "rows": fast},
+              "content_stripes": float(np.mean([stripe_excess(img) for _, img in trainer.eval])),
               "python_cpu_ms_256": time_predict(trainer.model, trainer.num_styles, 256),
               "command": command.reproduce(STUDIO, "report", args.argv)}
     if args.gatys_iterations > 0:
@@ -182,6 +191,11 @@ def report_markdown(r: dict) -> str:
              f"{r['python_cpu_ms_256']['min']} ms (min)", "",
              "| method | total | content | style | tv |", "|---|---|---|---|---|",
              f"| fast network (all photos x styles) | {f['total']:.4f} | {f['content']:.4f} | {f['style_loss']:.4f} | {f['tv']:.5f} |"]
+    if f.get("stripes") is not None:
+        gs = (r.get("gatys") or {}).get("mean", {}).get("stripes")
+        lines[-3:-3] = [f"Stripes (share of spectral energy in narrow peaks at periods 2, 4, 8 px; training/style/stripes.py): "
+                        f"fast network {f['stripes'] * 100:.2f}%" + (f", Gatys {gs * 100:.2f}%" if gs is not None else "")
+                        + f", the held-out photos themselves {r['content_stripes'] * 100:.2f}%", ""]
     g = r.get("gatys")
     if g:
         m = g["mean"]

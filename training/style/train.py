@@ -31,7 +31,7 @@ from training.style.progress import Progress
 STUDIO = "style"
 # the config keys that define what a run trains (the comparison in `export` lists those that differ)
 TRAIN_KEYS = ("arch", "styles", "content", "size", "style_size", "batch", "lr", "style_weight", "content_weight",
-              "tv_weight", "loss_net", "vgg_weights", "seed", "skimage", "holdout", "min_scale")
+              "tv_weight", "loss_net", "vgg_weights", "seed", "skimage", "holdout", "min_scale", "centre_gram")
 LOG_FIELDS = ["step", "style", "loss", "content", "style_loss", "tv", "wall_time_s"]
 
 
@@ -73,7 +73,7 @@ class Trainer:
 
         keras.utils.set_random_seed(config["seed"])
         with self.strategy.scope():
-            self.lossnet = LossNet(config["loss_net"], config.get("vgg_weights"))
+            self.lossnet = LossNet(config["loss_net"], config.get("vgg_weights"), centre_gram=config.get("centre_gram", []))
             self.model = build_transformer(config["arch"], self.num_styles)
             self.optimizer = keras.optimizers.Adam(config["lr"])
             self.optimizer.build(self.model.trainable_variables)
@@ -159,7 +159,13 @@ def train_config(args) -> dict:
         "loss_net": args.loss_net, "vgg_weights": str(args.vgg_weights) if args.vgg_weights else None,
         "seed": args.seed, "skimage": not args.no_skimage,
         "holdout": [h for h in args.holdout.split(",") if h], "min_scale": args.min_scale,
+        "centre_gram": centre_gram(args),
     }
+
+
+def centre_gram(args) -> list[str]:
+    """The style layers of --centre-gram (comma-separated; none by default)."""
+    return [n for n in (getattr(args, "centre_gram", "") or "").split(",") if n]
 
 
 def open_run(args, strategy) -> tuple[Path, dict]:
