@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/build.mjs web/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) $(wildcard web/*.mjs) web/index.html
 PYTEST_ARGS ?=
 
 .PHONY: serve serve-nginx test build check install-serve install-all e2e unit clean

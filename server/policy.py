@@ -28,7 +28,7 @@ CSP = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self' 'wasm-unsafe-eval'",
-        "worker-src 'self' blob:",
+        "worker-src 'self'",
         "connect-src 'self'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob: mediastream:",

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { abcjsCspPlugin } from "./abcjs_csp.mjs";
 import { precacheManifest } from "./precache.mjs";
+import { tfjsWasmThreads } from "./tfjs_wasm_threads.mjs";
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(webDir);
@@ -38,27 +39,13 @@ for (const name of fs.readdirSync(wasmSource).filter((f) => f.endsWith(".wasm"))
   wasmFiles[name] = `/assets/${hashed}`;
 }
 
-// The threaded WASM backend's pthread workers load the Emscripten glue with importScripts.
-// tfjs 4.22 hands them a blob: URL, which a CSP without `blob:` in script-src refuses; we
-// serve the same glue as a hashed file of our own and point the backend at it instead.
-const glueSource = path.join(root, "node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js");
-const glue = fs.readFileSync(glueSource);
-const glueName = `tfjs-backend-wasm-threaded-simd-${contentHash(glue)}.js`;
-fs.writeFileSync(path.join(assets, glueName), glue);
-const MAIN_SCRIPT_BLOB = /factoryConfig\.mainScriptUrlOrBlob = new Blob\(\[`var WasmBackendModuleThreadedSimd = ` \+\s*wasmFactoryThreadedSimd\.toString\(\)\], \{ type: 'text\/javascript' \}\);/;
-let glueApplied = 0;
-const threadedGluePlugin = {
-  name: "tfjs-wasm-threaded-glue",
-  setup(b) {
-    b.onLoad({ filter: /tfjs-backend-wasm[\\/]dist[\\/]backend_wasm\.js$/ }, async (args) => {
-      glueApplied += 1;
-      const source = await fs.promises.readFile(args.path, "utf8");
-      if (!MAIN_SCRIPT_BLOB.test(source)) throw new Error(`${args.path}: mainScriptUrlOrBlob pattern not found (tfjs version changed?)`);
-      const url = JSON.stringify(`/assets/${glueName}`);
-      return { contents: source.replace(MAIN_SCRIPT_BLOB, `factoryConfig.mainScriptUrlOrBlob = new URL(${url}, location.href).href;`), loader: "js" };
-    });
-  },
-};
+// The threaded backend's pthread worker script and Emscripten glue as files of our own, and the
+// thread count we ask for honoured (web/tfjs_wasm_threads.mjs says why).
+const wasmThreads = tfjsWasmThreads({
+  root,
+  assets,
+  hashedName: (base, ext, bytes) => `${base}-${contentHash(bytes)}${ext}`,
+});
 
 // 2. The app bundle (ES2017+ module builds of tfjs: they run under a CSP without unsafe-eval).
 // Code splitting: each route's `load: () => import(...)` in src/studios.ts becomes a chunk of its
@@ -80,9 +67,9 @@ const result = await build({
   legalComments: "linked",
   define: { __WASM_FILES__: JSON.stringify(wasmFiles), __DEV__: String(dev) },
   logLevel: "warning",
-  plugins: [threadedGluePlugin, abcjsCspPlugin()],
+  plugins: [wasmThreads.plugin, abcjsCspPlugin()],
 });
-if (glueApplied !== 1) throw new Error(`the threaded WASM glue plugin applied ${glueApplied} times (expected once): is backend_wasm.js still bundled?`);
+wasmThreads.check();
 const metaOutputs = result.metafile.outputs;
 const url = (output) => `/${path.relative(dist, path.resolve(root, output)).split(path.sep).join("/")}`;
 const mainOutput = Object.keys(metaOutputs).find((p) => metaOutputs[p].entryPoint === "web/src/main.ts" && p.endsWith(".js"));
@@ -124,6 +111,10 @@ fs.writeFileSync(
 // whole app; the precache manifest lists every file written so far (web/precache.mjs).
 const written = fs.readdirSync(dist, { recursive: true }).filter((f) => fs.statSync(path.join(dist, f)).isFile());
 const precache = precacheManifest(written, (file) => fs.readFileSync(path.join(dist, file)));
+// The pthread workers fetch these through the service worker: offline they must come from the precache.
+for (const file of Object.values(wasmThreads.urls)) {
+  if (!precache.files.includes(file)) throw new Error(`${file} is missing from the precache manifest`);
+}
 await build({
   absWorkingDir: root,
   entryPoints: [path.join(webDir, "src/offline/sw.ts")],

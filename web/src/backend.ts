@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { isSoftwareRenderer, shortRenderer } from "./renderer";
+import { exposeForTests } from "./test_hooks";
 
 export type BackendName = "webgl" | "wasm" | "cpu";
 
@@ -21,15 +22,22 @@ const ORDER: BackendName[] = ["webgl", "wasm", "cpu"];
 
 setWasmPaths(__WASM_FILES__);
 
+/** The threaded binary caps its pool at 8 threads (the pthread workers it starts up front). */
+export const MAX_WASM_THREADS = 8;
+
 /**
- * WASM threads (only when cross-origin isolated): `?threads=N`, else one per core up to 4.
- * tfjs' own default is half the cores, which is a single thread on a 2-core machine.
+ * WASM threads (only when cross-origin isolated): `?threads=N` (1 to MAX_WASM_THREADS), else one
+ * per core up to 4. The published binary would cap any request at half the cores (one thread on
+ * a 2-core machine); web/tfjs_wasm_threads.mjs lifts that cap at build time.
  */
 export function configureWasmThreads(requested: string | null): void {
   const cores = navigator.hardwareConcurrency || 1;
   const wanted = requested && /^\d+$/.test(requested) ? Number(requested) : Math.min(4, cores);
-  setThreadsCount(Math.max(1, Math.min(wanted, 16)));
+  setThreadsCount(Math.max(1, Math.min(wanted, MAX_WASM_THREADS)));
 }
+
+// tfjs' own count (the XNNPACK pool's size, read from the WASM module) for the tests.
+exposeForTests("wasmThreads", { getThreadsCount });
 
 export function isBackendName(value: string | null): value is BackendName {
   return value !== null && (ORDER as string[]).includes(value);

@@ -1,9 +1,10 @@
 // Muza's service worker, built by web/build.mjs to /sw.js (a fixed name, served no-cache) with
 // the build's precache manifest compiled in. It keeps the app shell (index.html, the JS and CSS
-// chunks, the WASM binaries, icons and samples: every file the build wrote) in a cache named
-// after the build, and every model file the visitor loaded in MODELS_CACHE, each verified against
-// its card's sha256 before it is stored and again before it is served. The catalogue is fetched
-// network-first, so a card whose checksum changed makes the next request for that file refetch it.
+// chunks, the WASM binaries and the WASM threads' worker script and glue, icons and samples: every
+// file the build wrote) in a cache named after the build, and every model file the visitor loaded
+// in MODELS_CACHE, each verified against its card's sha256 before it is stored and again before it
+// is served. The catalogue is fetched network-first, so a card whose checksum changed makes the
+// next request for that file refetch it.
 import {
   CATALOGUE_URL, DATA_CACHE, MODELS_CACHE, SHA_HEADER, cachesToDelete, hex, matchesCard, modelFileOf,
   routeOf, shellCacheName, staleModelEntries, type CardFiles, type ModelFile, type Precache,
