@@ -26,13 +26,16 @@ setWasmPaths(__WASM_FILES__);
 export const MAX_WASM_THREADS = 8;
 
 /**
- * WASM threads (only when cross-origin isolated): `?threads=N` (1 to MAX_WASM_THREADS), else one
- * per core up to 4. The published binary would cap any request at half the cores (one thread on
- * a 2-core machine); web/tfjs_wasm_threads.mjs lifts that cap at build time.
+ * WASM threads (only when cross-origin isolated): `?threads=N` (1 to MAX_WASM_THREADS), else half
+ * the cores, at least 1 and at most 4 (tfjs' own choice). On 2 idle cores a second thread gave
+ * 0-15% (style 512 px, backgrounds 1080p) and made batch-1 LSTM steps no faster; with another job
+ * on the machine it made them several times slower (each op waits for the preempted thread), so
+ * the page keeps a core for itself. The published binary caps any request at half the cores;
+ * web/tfjs_wasm_threads.mjs lifts that cap at build time so `?threads=N` gets N.
  */
 export function configureWasmThreads(requested: string | null): void {
   const cores = navigator.hardwareConcurrency || 1;
-  const wanted = requested && /^\d+$/.test(requested) ? Number(requested) : Math.min(4, cores);
+  const wanted = requested && /^\d+$/.test(requested) ? Number(requested) : Math.min(4, Math.floor(cores / 2));
   setThreadsCount(Math.max(1, Math.min(wanted, MAX_WASM_THREADS)));
 }
 
