@@ -176,11 +176,11 @@ def test_generator_contract(upsample, conv):
 
 
 def test_generator_channel_floor_keeps_the_shipped_shape_by_default():
-    """--g-min-channels: the default floor of 16 is the shipped generator, layer for layer; 32 widens
-    only the last block (and to_rgb's input)."""
+    """--g-min-channels: the default floor of 16 is the generator the first emoji model shipped with
+    (918,387 parameters); 32 (the shipped model's) widens only the last block (and to_rgb's input)."""
     shipped = json.loads((REPO / "exported_models" / "latent" / "emoji" / "card.json").read_text(encoding="utf-8"))
     default = gm.build_generator(128, 64, 256, upsample="nearest")
-    assert default.count_params() == shipped["parameters"] == 918_387
+    assert default.count_params() == 918_387
     assert gm.generator_channels(64, 256) == [128, 64, 32, 16]
     assert gm.generator_channels(64, 256, 32) == [128, 64, 32, 32]
     wider = gm.build_generator(128, 64, 256, upsample="nearest", min_channels=32)
@@ -189,6 +189,7 @@ def test_generator_channel_floor_keeps_the_shipped_shape_by_default():
     # 3x3x32x16 more weights in up4_conv, 4 x 16 more in up4_bn (scale, offset, moving mean and variance),
     # 3x3x16x3 more in to_rgb
     assert wider.count_params() - default.count_params() == 9 * 32 * 16 + 4 * 16 + 9 * 16 * 3
+    assert "--g-min-channels 32" in shipped["training"]["command"] and wider.count_params() == shipped["parameters"]
     old_run = {"latent_dim": 16, "size": 32, "g_width": 32, "d_width": 8, "seed": 0, "diffaugment": "none",
                "ema": 0.99, "lr": 1e-3, "g_upsample": "nearest"}  # a config written before the option
     assert Run(old_run).generator.count_params() == gm.build_generator(16, 32, 32).count_params()
@@ -300,6 +301,8 @@ def test_directions_truncation_sets_the_studio_default(work, exported, capsys):
     assert cli.main(["export", "--name", "full", "--out", str(out), "--runs-dir", runs]) == 0
     card = json.loads((out / "card.json").read_text())
     assert card["name"] == "renamed" and card["extras"]["truncation_default"] == 1.0
+    # the card's command rebuilds the model in a folder of that name (the run is named "full")
+    assert card["training"]["command"].endswith("latent export --name full --out exported_models/latent/renamed")
     assert card["metrics"]["swd_truncated_x1e3"] == card["metrics"]["swd_x1e3"]
 
 
@@ -319,7 +322,8 @@ def test_shipped_card_says_what_its_swd_compares():
     cfg = vars(parser.parse_args(words[5:]))
     m = card["metrics"]
     assert card["metrics_method"] == metrics_method(cfg, 3557, m["swd_images"], m["swd_resolutions"], card["weights_dtype"],
-                                                    card["extras"]["truncation_default"])
+                                                    card["extras"]["truncation_default"],
+                                                    card["training"].get("weights_epoch"))
     text = card["metrics_method"]["swd_x1e3"]
     for words in ("the reference set, 1,000 of the 3,557 training images", "centre-cropped to 64x64 RGB",
                   "the next 1,000 of that permutation are the floor set, disjoint from it",
@@ -327,7 +331,9 @@ def test_shipped_card_says_what_its_swd_compares():
                   "128 7x7x3 neighbourhoods per image and level", "Wasserstein-1"):
         assert words in text, words
     assert "the floor set (1,000 training images" in card["metrics_method"]["swd_real_floor_x1e3"]
-    assert "scaled by 0.8 (directions.json's truncation_default" in card["metrics_method"]["swd_truncated_x1e3"]
+    truncation = card["extras"]["truncation_default"]
+    assert f"scaled by {truncation} (directions.json's truncation_default" in card["metrics_method"]["swd_truncated_x1e3"]
+    assert "other fixed latents (numpy seed [0, 12]" in card["metrics_method"]["swd_other_latents_x1e3"]
 
 
 def test_user_errors_are_one_line_with_status_2(work, tmp_path, capsys):
@@ -375,3 +381,46 @@ def test_mirrored_strategy_on_two_logical_cpus(work):
     assert all(np.isfinite(w).all() for w in trained.ema_generator.get_weights())
     row = (work["runs"] / "latent" / "mirrored" / "log.csv").read_text().splitlines()[1].split(",")
     assert all(np.isfinite(float(v)) for v in row[:6])  # losses and SWD
+
+
+def test_keep_best_exports_the_lowest_swd_epoch(work, capsys):
+    """--keep-best keeps the EMA generator of the lowest SWD check (one file, named in state.json);
+    directions and export then use it, and the card says which epoch it is."""
+    runs = str(work["runs"])
+    base = ["train", "--images", str(work["data"]), "--name", "best", "--runs-dir", runs, *TINY, "--keep-best",
+            "--lr", "0.02"]  # a rate this high makes the SWD of the tiny run go up and down
+    assert cli.main([*base, "--epochs", "2"]) == 0
+    run = work["runs"] / "latent" / "best"
+    (run / "best" / "epoch_0099.h5").write_bytes(b"left by a killed session")
+    assert cli.main(["train", "--name", "best", "--resume", "--epochs", "5", "--runs-dir", runs, "--threads", "1",
+                     "--verbose", "0"]) == 0
+    state = json.loads((run / "state.json").read_text())
+    history = state["swd_history"]
+    assert [e for e, _ in history] == [1, 2, 3, 4, 5]
+    lowest = min(history, key=lambda h: h[1])
+    assert state["best"]["epoch"] == lowest[0] and state["best"]["swd_x1e3"] == lowest[1]
+    assert [p.name for p in (run / "best").iterdir()] == [f"epoch_{lowest[0]:04d}.h5"]
+
+    capsys.readouterr()
+    out = work["root"] / "exported" / "best"
+    assert cli.main(["directions", "--name", "best", "--samples", "300", "--count", "4", "--runs-dir", runs]) == 0
+    assert f"the EMA generator of epoch {lowest[0]}" in capsys.readouterr().out
+    assert cli.main(["export", "--name", "best", "--out", str(out), "--runs-dir", runs]) == 0
+    card = json.loads((out / "card.json").read_text())
+    ref = json.loads((out / "reference.json").read_text())
+    z = np.array(ref["latents"], np.float32)
+    cfg = json.loads((run / "config.json").read_text())
+    kept = Run(cfg)
+    kept.ema_generator.load_weights(str(run / state["best"]["weights"]))
+    last, _ = _weights("best", work["runs"])
+    from_best = kept.ema_ready()(z, training=False).numpy().reshape(2, -1)
+    from_last = last.ema_ready()(z, training=False).numpy().reshape(2, -1)
+    shipped = np.array(ref["pixels"])
+    assert np.abs(shipped - from_best).max() <= card["metrics"]["float16_max_abs_diff"] + 1e-5
+    assert card["training"]["epochs"] == 5 and "--keep-best" in card["training"]["command"]
+    assert lowest[0] != 5, "the set-up (seeded) is meant to make an earlier epoch the best"
+    assert np.abs(from_best - from_last).max() > 1e-3
+    assert card["training"]["weights_epoch"] == lowest[0]
+    assert f"weights of epoch {lowest[0]}, kept by --keep-best" in card["metrics_method"]["swd_x1e3"]
+    assert card["metrics"]["swd_other_latents_x1e3"] > 0
+    assert card["metrics"]["swd_other_latents_x1e3"] != card["metrics"]["swd_x1e3"]

@@ -46,6 +46,9 @@ def add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--swd-every", type=int, default=5, help="SWD every N epochs (0: never)")
     p.add_argument("--swd-images", type=int, default=None, help="cap on images per SWD set")
+    p.add_argument("--keep-best", action="store_true",
+                   help="also keep the EMA generator of the SWD check with the lowest SWD; directions, export and "
+                        "sample then use it (the card names its epoch)")
     p.add_argument("--verbose", type=int, default=None, choices=(0, 1, 2), help="Keras progress (default: bar on a tty)")
 
 

@@ -15,7 +15,7 @@ import tf_keras as keras
 from training.kit.errors import UserError
 from training.kit.files import write_json
 from training.latent.images import save_grid
-from training.latent.models import load_run
+from training.latent.models import load_run, weights_epoch
 from training.latent.sample import fixed_latents, generated_uint8
 
 DEFAULT_LAYER = "fc_act"
@@ -119,6 +119,7 @@ def directions(args) -> dict:
     if truncation is not None:  # the studio's starting truncation (the export scores it: swd_truncated_x1e3)
         doc["truncation_default"] = float(truncation)
     doc["epoch"] = state["epoch"]
+    doc["weights_epoch"] = weights_epoch(cfg, state)
     doc["argv"] = list(args.argv)
     folder = run / "directions"
     folder.mkdir(exist_ok=True)

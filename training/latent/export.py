@@ -18,13 +18,15 @@ from training.kit.export import DEFAULT_EXPORT_ROOT, atomic_export, save_tfjs_la
 from training.kit.files import read_json, write_json
 from training.kit.quantise import choose_dtype, rounded_clone
 from training.latent.images import load_image_set
-from training.latent.models import STUDIO, generate, load_run
+from training.latent.models import STUDIO, generate, load_run, weights_epoch
 from training.latent.sample import SwdReference, fixed_latents, swd_method
 from training.latent.train import TRAIN_KEYS
 
 CREDITS_NOTO = "Noto Emoji, Copyright 2013 Google LLC (Apache-2.0 / SIL OFL 1.1)"
+OTHER_LATENTS_SALT = 12  # training.latent.sample's salts: latents only swd_other_latents_x1e3 uses
 FLOAT16_MAX_ABS_DIFF = 0.02  # ~2.5 grey levels of 255: invisible, so ship float16 below this
-EXPORT_ONLY_FLAGS = {**SESSION_FLAGS, "--out": 1}  # where a model is written does not change it
+EXPORT_ONLY_FLAGS = {**SESSION_FLAGS, "--out": 1}  # where a model is written does not change it (but see
+# reproduce_command: a folder named otherwise than the run is named on the card, repo-relative)
 
 
 def train_argv(cfg: dict) -> list[str]:
@@ -48,15 +50,20 @@ def directions_argv(doc: dict, name: str) -> list[str]:
     return words + (["--labels", opts["labels"]] if opts.get("labels") else [])
 
 
-def reproduce_command(cfg: dict, epochs: int, doc: dict, export_args: list[str]) -> str:
-    """Train (with the epochs actually trained), directions, export: the model from scratch."""
+def reproduce_command(cfg: dict, epochs: int, doc: dict, export_args: list[str], folder: str | None = None) -> str:
+    """Train (with the epochs actually trained), directions, export: the model from scratch. `folder`:
+    the exported folder's name; when it is not the run's name the export gets `--out
+    exported_models/latent/FOLDER`, so the command rebuilds the model where it ships."""
+    export_words = clean_argv(export_args, EXPORT_ONLY_FLAGS)
+    if folder and folder != cfg["name"]:
+        export_words += ["--out", f"exported_models/{STUDIO}/{folder}"]
     return chain(reproduce(STUDIO, "train", train_argv(cfg), epochs=epochs),
                  reproduce(STUDIO, "directions", directions_argv(doc, cfg["name"])),
-                 reproduce(STUDIO, "export", clean_argv(export_args, EXPORT_ONLY_FLAGS)))
+                 reproduce(STUDIO, "export", export_words))
 
 
 def metrics_method(cfg: dict, images: int, swd_images: int, resolutions: list[int], dtype: str,
-                   truncation: float) -> dict[str, str]:
+                   truncation: float, selected: int | None = None) -> dict[str, str]:
     """How each card metric is computed (the same code computed those of the shipped model): for every
     SWD figure, which sets it compares, the reference set (training images: how many, at which size, how
     they are drawn) and how the pyramid levels and patches are taken (training.latent.sample.swd_method)."""
@@ -66,8 +73,15 @@ def metrics_method(cfg: dict, images: int, swd_images: int, resolutions: list[in
     swd = (f"sliced Wasserstein distance x1e3 (training.kit.swd, Progressive GAN appendix D) between "
            f"{words['generated']} through the exported generator (EMA weights as shipped, {dtype}; BatchNorm "
            f"statistics recalibrated on 512 fixed latents) and {reference}; {words['measure']}")
+    chosen = "" if selected is None else (
+        f"; these are the weights of epoch {selected}, kept by --keep-best as the lowest SWD of swd_history, so this "
+        "figure was the selection criterion (swd_other_latents_x1e3 was not)")
     return {
-        "swd_x1e3": f"mean over the pyramid levels of the {swd}",
+        "swd_x1e3": f"mean over the pyramid levels of the {swd}{chosen}",
+        "swd_other_latents_x1e3": (f"swd_x1e3 with {swd_images:,} other fixed latents (numpy seed [{cfg['seed']}, "
+                                   f"{OTHER_LATENTS_SALT}], used nowhere else), same reference set: how much of "
+                                   "swd_x1e3 depends on the latents drawn"
+                                   + ("" if selected is None else ", and a figure the epoch was not chosen by")),
         "swd_per_level": f"per pyramid level, finest first ({levels} px), of the {swd}",
         "swd_truncated_x1e3": (f"swd_x1e3 with the same fixed latents scaled by {truncation} (directions.json's "
                                "truncation_default, the truncation the studio starts from): the SWD of what visitors "
@@ -115,9 +129,11 @@ def export(args) -> Path:
     if not dir_path.exists():
         raise UserError(f"no directions for {args.name}: run `python -m training latent directions --name {args.name}` first")
     doc = read_json(dir_path)
-    if doc.get("epoch") != state["epoch"]:
-        raise UserError(f"directions were computed after epoch {doc.get('epoch')}, the run is at epoch "
-                        f"{state['epoch']}: run `python -m training latent directions` again")
+    used = weights_epoch(cfg, state)
+    if doc.get("epoch") != state["epoch"] or doc.get("weights_epoch", doc.get("epoch")) != used:
+        raise UserError(f"directions were computed after epoch {doc.get('epoch')} on the generator of epoch "
+                        f"{doc.get('weights_epoch', doc.get('epoch'))}, the run is at epoch {state['epoch']} and "
+                        f"exports the generator of epoch {used}: run `python -m training latent directions` again")
 
     probe_z = fixed_latents(64, cfg["latent_dim"], cfg["seed"], 5)
     f32_out = generate(generator, probe_z)
@@ -134,6 +150,7 @@ def export(args) -> Path:
     truncation = float(doc["truncation_default"])
     result, floor = swd_ref.score(shipped), swd_ref.floor()
     truncated = swd_ref.score(shipped, truncation)
+    fresh = swd_ref.score(shipped, salt=OTHER_LATENTS_SALT)
     print(f"SWD x1e3 {result['mean']:.2f} (per level {', '.join(f'{v:.2f}' for v in result['per_level'])}); "
           f"at truncation {truncation}: {truncated['mean']:.2f}; floor {floor['mean']:.2f}")
 
@@ -145,6 +162,7 @@ def export(args) -> Path:
     metrics = {
         "swd_x1e3": round(result["mean"], 3),
         "swd_per_level": [round(v, 3) for v in result["per_level"]],
+        "swd_other_latents_x1e3": round(fresh["mean"], 3),
         "swd_truncated_x1e3": round(truncated["mean"], 3),
         "swd_truncated_per_level": [round(v, 3) for v in truncated["per_level"]],
         "swd_resolutions": result["resolutions"],
@@ -159,8 +177,9 @@ def export(args) -> Path:
                     f"subset {cfg['subset']}, composited on {cfg['background']}") if is_emoji
                    else f"{cfg['images']} ({count} images, subset {cfg['subset']}, {cfg['background']} background)",
         "dataset_licence": args.dataset_licence or ("Apache-2.0 / SIL OFL 1.1" if is_emoji else "unknown"),
-        "command": reproduce_command(cfg, state["epoch"], doc, args.argv),
+        "command": reproduce_command(cfg, state["epoch"], doc, args.argv, out.name),
         "epochs": state["epoch"],
+        **({"weights_epoch": used} if used != state["epoch"] else {}),
         "steps": int(state["epoch"] * (count // cfg["batch"])),
         "wall_time_s": round(float(state["wall_time_s"]), 1),
         "batch": cfg["batch"],
@@ -174,7 +193,8 @@ def export(args) -> Path:
             f"A DCGAN-style generator trained by Muza on {count:,} images" + (" of Noto Emoji" if is_emoji else "")
             + f" ({cfg['size']}x{cfg['size']}); drag the sliders to move along its principal directions."),
         training=training, metrics=metrics,
-        metrics_method=metrics_method(cfg, count, swd_ref.count, result["resolutions"], dtype, truncation),
+        metrics_method=metrics_method(cfg, count, swd_ref.count, result["resolutions"], dtype, truncation,
+                                      used if used != state["epoch"] else None),
         parameters=shipped.count_params(), weights_dtype=dtype,
         credits=args.credits or (CREDITS_NOTO if is_emoji else ""),
         extras={

@@ -313,4 +313,20 @@ def load_run(args) -> tuple[Path, dict, RunState, Run]:
     run, cfg, state = checkpointed_run(STUDIO, args.name, args.runs_dir, "train at least one epoch")
     model = Run(cfg)
     model.restore(str(run / state["checkpoint"]))
+    best = kept_best(cfg, state)
+    if best:
+        model.ema_generator.load_weights(str(run / best["weights"]))
+        print(f"{args.name}: the EMA generator of epoch {best['epoch']} (lowest SWD x1e3 while training, "
+              f"{best['swd_x1e3']:.2f}; --keep-best), not of the last epoch {state['epoch']}")
     return run, cfg, state, model
+
+
+def kept_best(cfg: dict, state: RunState) -> dict | None:
+    """state["best"] when the run keeps its best EMA generator (--keep-best) and has one."""
+    return state.get("best") if cfg.get("keep_best") else None
+
+
+def weights_epoch(cfg: dict, state: RunState) -> int:
+    """The epoch whose EMA generator directions, export and sample use."""
+    best = kept_best(cfg, state)
+    return int(best["epoch"]) if best else int(state["epoch"])

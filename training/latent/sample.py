@@ -7,7 +7,7 @@ real-vs-real floor), the words that say so on the card (`swd_method`), and the `
 (a PNG grid).
 
 Salts of `fixed_latents`: 1 sample grids, 2 SWD, 3 GANSpace, 4 direction strips,
-5 float16 probe, 6 browser reference, 9 `sample`.
+5 float16 probe, 6 browser reference, 9 `sample`, 12 the export's second SWD (other latents).
 """
 from __future__ import annotations
 
@@ -64,8 +64,10 @@ class SwdReference:
         return swd(other, self.reference, directions=SWD_DIRECTIONS, repeats=SWD_REPEATS,
                    seed=self.seed + DIRECTION_SALT)
 
-    def score(self, generator, truncation: float = 1.0) -> dict:
-        latents = self.latents if truncation == 1.0 else (self.latents * np.float32(truncation)).astype(np.float32)
+    def score(self, generator, truncation: float = 1.0, salt: int = 2) -> dict:
+        latents = self.latents if salt == 2 else fixed_latents(self.count, self.latents.shape[1], self.seed, salt)
+        if truncation != 1.0:
+            latents = (latents * np.float32(truncation)).astype(np.float32)
         return self._against(generated_uint8(generator, latents))
 
     def floor(self) -> dict:

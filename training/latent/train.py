@@ -34,6 +34,7 @@ TRAIN_KEYS = ("images", "size", "background", "subset", "latent_dim", "batch", "
               "ema", "ema_warmup_from", "g_width", "g_upsample", "g_min_channels", "d_width", "lr", "lr_decay_from",
               "lr_final", "seed", "swd_every", "swd_images")
 DEFAULT_EPOCHS = 100
+BEST_DIR = "best"  # --keep-best: the EMA generator of the lowest SWD so far
 PRINT_ONLY_FLAGS = {"--verbose": 1}  # change what a session prints, not the model: left out of the recorded argv
 LOSSES = ("d_loss", "g_loss", "d_real", "d_fake")
 
@@ -145,6 +146,9 @@ class EpochEnd(keras.callbacks.Callback):
                 row[f"swd_l{i}"] = round(v, 3)
             state.data.setdefault("swd_history", []).append([done, round(result["mean"], 3)])
             state["swd"] = {"epoch": done, **result}
+            replaced = self.keep_if_best(ema, done, result["mean"])
+        else:
+            replaced = None
         row["epoch_s"] = round(train_s, 1)
         row["wall_time_s"] = round(self.prior_wall + clock.elapsed, 1)
         append_csv(run / "log.csv", row, self.fields)
@@ -155,11 +159,42 @@ class EpochEnd(keras.callbacks.Callback):
         state.save()
         if previous:
             remove_checkpoint(run / previous)
+        if replaced:
+            (run / replaced).unlink(missing_ok=True)
         if "swd_x1e3" in row:
             self.log(f"epoch {done}: SWD x1e3 {row['swd_x1e3']:.2f} (real floor {state['swd_floor']['mean']:.2f})")
         if last and done < cfg["epochs"]:
             self.log(f"stopping after epoch {done}: time budget reached; continue with --resume")
             self.model.stop_training = True
+
+
+    def keep_if_best(self, ema, epoch: int, swd_mean: float) -> str | None:
+        """With --keep-best: when this SWD is the lowest so far, write the EMA generator (as scored:
+        BatchNorm recalibrated) to best/epoch_NNNN.h5 and point state["best"] at it. Returns the
+        file it replaces, which the caller removes once state.json names the new one."""
+        if not self.cfg.get("keep_best"):
+            return None
+        best = self.state.get("best")
+        if best is not None and best["swd_x1e3"] <= round(swd_mean, 3):
+            return None
+        rel = f"{BEST_DIR}/epoch_{epoch:04d}.h5"  # HDF5 weights (a .weights.h5 name means the Keras 3 format)
+        path = self.run / rel
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f"epoch_{epoch:04d}.tmp.h5")
+        ema.save_weights(str(tmp))
+        os.replace(tmp, path)
+        self.state["best"] = {"epoch": epoch, "swd_x1e3": round(swd_mean, 3), "weights": rel}
+        self.log(f"epoch {epoch}: lowest SWD so far, EMA generator kept in {rel}")
+        return best["weights"] if best and best["weights"] != rel else None
+
+
+def remove_unreferenced_best(run: Path, state: RunState) -> None:
+    """Weights in best/ that state.json does not name (a session killed between writing them and
+    saving the state)."""
+    keep = (state.get("best") or {}).get("weights")
+    for f in (run / BEST_DIR).glob("*"):
+        if f.relative_to(run).as_posix() != keep:
+            f.unlink(missing_ok=True)
 
 
 def new_config(args) -> dict:
@@ -171,6 +206,7 @@ def new_config(args) -> dict:
     cfg = {k: getattr(args, k) for k in TRAIN_KEYS}
     cfg["epochs"] = cfg["epochs"] if cfg["epochs"] is not None else DEFAULT_EPOCHS
     cfg["name"] = args.name
+    cfg["keep_best"] = bool(getattr(args, "keep_best", False))
     cfg["images_path"] = str(Path(args.images).resolve())
     cfg["argv"] = clean_argv(args.argv, PRINT_ONLY_FLAGS)
     check_options(cfg)
@@ -234,6 +270,7 @@ def train(args) -> RunState:
         print(f"run {args.name} already trained {start} epochs (of {cfg['epochs']}); pass a larger --epochs with --resume")
         return state
     trim_csv(run / "log.csv", "epoch", start)  # rows written after the checkpoint we resume from
+    remove_unreferenced_best(run, state)
     steps = len(data.images) // cfg["batch"]
     ds = epoch_dataset(data.images, cfg["batch"], start, cfg["epochs"], cfg["seed"])
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
