@@ -2,6 +2,8 @@
 # style/eight-paintings: the light multi-style network (shipped) and the Johnson-size network
 # it is compared with, both trained the same way on the eight paintings; then the reports
 # (held-out losses, Gatys reference, equal-step comparison) and the export.
+# --centre-gram r4,r5: channel covariances instead of Gatys' Grams at the loss network's two deepest
+# style layers, which removes the stripe pattern's reward (docs/style-training.md, "Stripes").
 # Pass --resume to continue both runs. Each step is resumable; re-running is safe.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,7 +13,7 @@ LIGHT_STEPS=${LIGHT_STEPS:-8000}
 JOHNSON_STEPS=${JOHNSON_STEPS:-1000}
 COMMON=(--styles "$DATA/style/styles" --content "$DATA/style/content" --size 128 --style-size 256
         --batch 4 --lr 0.001 --style-weight 10.0 --content-weight 1.0 --tv-weight 1.0 --loss-net random --seed 0
-        --holdout kodim21,kodim22,kodim23,kodim24 --min-scale 0.5 --threads 2)
+        --holdout kodim21,kodim22,kodim23,kodim24 --min-scale 0.5 --centre-gram r4,r5 --threads 2)
 resume() { for a in "$@"; do [[ $a == --resume ]] && return 0; done; return 1; }
 if resume "$@"; then
   $PY -m training style train --name johnson-eight --resume --steps "$JOHNSON_STEPS" --threads 2
