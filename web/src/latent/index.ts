@@ -23,7 +23,10 @@ function quality(card: ModelCard): string {
 }
 
 function describe(card: ModelCard): HTMLElement {
-  const epochs = card.training.epochs !== undefined ? `${card.training.epochs} epochs` : `${card.training.steps} steps`;
+  const chosen = card.training.weights_epoch;
+  const epochs = card.training.epochs === undefined ? `${card.training.steps} steps`
+    : typeof chosen === "number" ? `${card.training.epochs} epochs, weights of epoch ${chosen} (lowest SWD)`
+    : `${card.training.epochs} epochs`;
   return h("div", { class: "model-info" },
     h("p", { class: "model-title" }, h("strong", { text: card.title }), ` · ${card.description}`),
     h("p", { class: "meta", text: [epochs, card.weights_dtype ? `${card.weights_dtype} weights` : "", quality(card)].filter(Boolean).join(" · ") }),
