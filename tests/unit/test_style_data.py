@@ -99,5 +99,9 @@ def test_shipped_card_loss_network_is_the_one_the_code_builds():
     from training.style.losses import RANDOM_NET, LossNet, random_net_fields
 
     card = json.loads(CARD.read_text(encoding="utf-8"))
-    assert card["extras"]["loss_network"] == LossNet("random").description
+    train = next(c for c in card["training"]["command"].split(" && ") if " style train " in c).split()
+    centred = train[train.index("--centre-gram") + 1].split(",") if "--centre-gram" in train else []
+    assert centred == ["r4", "r5"]  # the shipped model's recipe (docs/style-training.md, "Stripes")
+    assert card["extras"]["loss_network"] == LossNet("random", centre_gram=centred).description
+    assert card["extras"]["loss_network"] != LossNet("random").description
     assert random_net_fields() == [3, 8, 18, 38, 78] and len(RANDOM_NET) == 5

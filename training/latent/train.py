@@ -167,7 +167,6 @@ class EpochEnd(keras.callbacks.Callback):
             self.log(f"stopping after epoch {done}: time budget reached; continue with --resume")
             self.model.stop_training = True
 
-
     def keep_if_best(self, ema, epoch: int, swd_mean: float) -> str | None:
         """With --keep-best: when this SWD is the lowest so far, write the EMA generator (as scored:
         BatchNorm recalibrated) to best/epoch_NNNN.h5 and point state["best"] at it. Returns the
