@@ -8,7 +8,7 @@ pytestmark = pytest.mark.train
 
 import tf_keras as keras  # noqa: E402
 
-from training.style.layers import ConditionalInstanceNorm  # noqa: E402
+from training.style.layers import ConditionalInstanceNorm, ReflectPad  # noqa: E402
 from training.style.nets import build_transformer  # noqa: E402
 
 
@@ -74,6 +74,37 @@ def test_cin_config_and_weight_names():
     names = sorted(w.name.split("/")[-1].split(":")[0] for w in layer.weights)
     assert names == ["beta", "gamma"]
     assert keras.utils.get_registered_name(ConditionalInstanceNorm) == "ConditionalInstanceNorm"
+
+
+def test_reflect_pad_matches_numpy_and_keeps_no_zeros():
+    x = np.random.default_rng(1).uniform(1, 2, (2, 5, 7, 3)).astype(np.float32)
+    y = ReflectPad(2)(x).numpy()
+    np.testing.assert_array_equal(y, np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)), mode="reflect"))
+    assert y.shape == (2, 9, 11, 3) and y.min() >= 1  # no zero border
+    np.testing.assert_array_equal(y[:, 0, 2:-2], x[:, 2])  # the edge row itself is not repeated
+    assert ReflectPad.from_config(ReflectPad(3).get_config()).pad == 3
+    assert keras.utils.get_registered_name(ReflectPad) == "ReflectPad"
+
+
+@pytest.mark.parametrize("arch", ["light", "johnson"])
+def test_reflect_padding_keeps_the_contract_and_the_weights(arch):
+    zeros = build_transformer(arch, num_styles=3)
+    reflect = build_transformer(arch, num_styles=3, padding="reflect")
+    assert zeros.count_params() == reflect.count_params()
+    reflect.set_weights(zeros.get_weights())  # the same weights fit both
+    x = np.random.default_rng(0).uniform(0, 255, (1, 48, 64, 3)).astype(np.float32)
+    s = np.array([[0.0, 1.0, 0.0]], np.float32)
+    a, b = zeros([x, s]).numpy(), reflect([x, s]).numpy()
+    assert a.shape == b.shape == (1, 48, 64, 3)
+    layers = json.loads(reflect.to_json())["config"]["layers"]
+    convs = [l for l in layers if l["class_name"] in ("Conv2D", "SeparableConv2D")]
+    assert convs and all(l["config"]["padding"] == "valid" for l in convs)
+    assert sum(l["class_name"] == "ReflectPad" for l in layers) == len(convs)
+    # the border differs: no zeros around it
+    edge = np.abs(a - b)[0, :4].mean() + np.abs(a - b)[0, -4:].mean()
+    assert edge > 0.1
+    with pytest.raises(ValueError, match="unknown padding"):
+        build_transformer(arch, 3, padding="wrap")
 
 
 @pytest.mark.parametrize("arch", ["light", "johnson"])

@@ -46,6 +46,8 @@ def add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-scale", type=float, default=0.5, help="smallest random crop, as a fraction of the short side")
+    p.add_argument("--padding", choices=["zeros", "reflect"], default="zeros",
+                   help="the network's border: zeros (Keras 'same') or reflect (mirror padding before every convolution)")
     p.add_argument("--holdout", default=",".join(data.DEFAULT_HOLDOUT), help="comma-separated content names kept out")
     p.add_argument("--no-skimage", action="store_true", help="do not add the scikit-image sample photos to the content")
     p.add_argument("--ckpt-every", type=int, default=100)

@@ -189,7 +189,8 @@ class ModelFolder:
             credits=args.credits or ("Paintings: " + "; ".join(f"{m['title']}, {m['artist']} ({m['year']})" for m in styles)
                                      + ". Training photos: Kodak Lossless True Color Image Suite; scikit-image sample images."),
             extras={"arch": c["arch"], "loss_network": t.lossnet.description, "loss_weights": t.weights,
-                    "custom_layers": ["ConditionalInstanceNorm"], "input_range": [0, 255], "output_range": [0, 255],
+                    "custom_layers": ["ConditionalInstanceNorm"] + (["ReflectPad"] if c.get("padding") == "reflect" else []),
+                    "padding": c.get("padding", "zeros"), "input_range": [0, 255], "output_range": [0, 255],
                     "inputs": {"image": "[1,H,W,3]", "style": f"[1,{S}]"}, "input_names": ["image", "style"],
                     "size_multiple": 4, "cin_epsilon": DEFAULT_EPSILON, "reference": "reference.json", "styles": styles})
 

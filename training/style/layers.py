@@ -1,5 +1,5 @@
-"""The style network's custom Keras layer, which the browser re-implements in JavaScript
-(web/src/style/cin_layer.ts).
+"""The style network's custom Keras layers, which the browser re-implements in JavaScript
+(web/src/style/cin_layer.ts, web/src/style/reflect_pad.ts).
 
 Keep it small and its math spelled out in the docstring: the web app registers a JS
 `tf.layers.Layer` under the *bare* class name (no `register_keras_serializable`, whose
@@ -69,4 +69,29 @@ class ConditionalInstanceNorm(keras.layers.Layer):
         return config
 
 
-CUSTOM_OBJECTS = {"ConditionalInstanceNorm": ConditionalInstanceNorm}
+class ReflectPad(keras.layers.Layer):
+    """Pads H and W by ``pad`` pixels on every side with their mirror image, the edge pixel not
+    repeated (``tf.pad(..., mode="REFLECT")``; tf.mirrorPad(..., "reflect") in the browser). Config:
+    ``{"pad": p}``; no weights. Put before a ``padding="valid"`` convolution of kernel 2p+1, it gives
+    the output size of ``padding="same"`` for even sizes without the zeros, whose border the network
+    can see (``--padding reflect``, training/style/nets.py). Needs ``pad`` < H and W."""
+
+    def __init__(self, pad: int, **kwargs):
+        super().__init__(**kwargs)
+        self.pad = int(pad)
+
+    def call(self, x):
+        p = self.pad
+        return tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        return (b, None if h is None else h + 2 * self.pad, None if w is None else w + 2 * self.pad, c)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"pad": self.pad})
+        return config
+
+
+CUSTOM_OBJECTS = {"ConditionalInstanceNorm": ConditionalInstanceNorm, "ReflectPad": ReflectPad}

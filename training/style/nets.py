@@ -19,6 +19,11 @@ Both take two inputs and return one output:
   3x3 convolutions (128) -> 2x nearest upsampling + conv3x3 (64) -> 2x upsampling
   + conv3x3 (32) -> conv9x9 (3) -> tanh -> 0..255.
 
+``padding``: "zeros" (Keras ``padding="same"``; the models shipped before session 6) or "reflect"
+(every convolution is ``padding="valid"`` after a ReflectPad of half its kernel, so no layer sees a
+border of zeros: docs/style-training.md, "Edge bands and streaks"). The weights of one fit the
+other; the output size is the same for sizes that are multiples of 4.
+
 Every convolution except the last is followed by ConditionalInstanceNorm (and
 ReLU, except in the second half of a residual block); those convolutions carry
 no bias, because the normalisation removes it. Upsampling is nearest-neighbour
@@ -29,9 +34,10 @@ from __future__ import annotations
 
 import tf_keras as keras
 
-from training.style.layers import DEFAULT_EPSILON, ConditionalInstanceNorm
+from training.style.layers import DEFAULT_EPSILON, ConditionalInstanceNorm, ReflectPad
 
 ARCHS = ("light", "johnson")
+PADDINGS = ("zeros", "reflect")
 
 
 LIGHT_WIDTHS = (16, 32, 64, 32, 16)
@@ -40,12 +46,14 @@ LIGHT_BLOCKS = 4
 
 def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float = DEFAULT_EPSILON,
                       widths: tuple = LIGHT_WIDTHS, blocks: int = LIGHT_BLOCKS,
-                      upsampling: str = "nearest") -> keras.Model:
+                      upsampling: str = "nearest", padding: str = "zeros") -> keras.Model:
     """`widths` (light only): channels of the two downsampling convs, the residual
     trunk, and the two upsampling stages. `upsampling`: "nearest" (the shipped models) or
     "bilinear" (measured in benchmarks/style_stripes; the same weights fit both)."""
     if upsampling not in ("nearest", "bilinear"):
         raise ValueError(f"unknown upsampling {upsampling!r} (nearest|bilinear)")
+    if padding not in PADDINGS:
+        raise ValueError(f"unknown padding {padding!r} ({'|'.join(PADDINGS)})")
     if arch not in ARCHS:
         raise ValueError(f"unknown arch {arch!r} ({'|'.join(ARCHS)})")
     L = keras.layers
@@ -61,13 +69,25 @@ def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float =
         x = ConditionalInstanceNorm(num_styles, epsilon, name=name("cin"))([x, style])
         return L.Activation("relu", name=name("relu"))(x) if relu else x
 
+    def padded(x, kernel):
+        """(input, Keras padding) of a convolution of this kernel size."""
+        if padding == "zeros":
+            return x, "same"
+        return ReflectPad(kernel // 2, name=name("pad"))(x), "valid"
+
     def conv(x, filters, kernel, stride=1, relu=True):
-        x = L.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False, name=name("conv"))(x)
+        x, pad = padded(x, kernel)
+        x = L.Conv2D(filters, kernel, strides=stride, padding=pad, use_bias=False, name=name("conv"))(x)
         return norm(x, relu)
 
     def sep(x, filters, relu=True):
-        x = L.SeparableConv2D(filters, 3, padding="same", use_bias=False, name=name("sepconv"))(x)
+        x, pad = padded(x, 3)
+        x = L.SeparableConv2D(filters, 3, padding=pad, use_bias=False, name=name("sepconv"))(x)
         return norm(x, relu)
+
+    def last(x, kernel):
+        x, pad = padded(x, kernel)
+        return L.Conv2D(3, kernel, padding=pad, name=name("conv"))(x)
 
     def up(x, filters, separable=False):
         x = L.UpSampling2D(2, interpolation=upsampling, name=name("up"))(x)
@@ -85,7 +105,7 @@ def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float =
             x = L.Add(name=name("add"))([x, y])
         x = up(x, u1, separable=True)
         x = up(x, u2, separable=True)
-        x = L.Conv2D(3, 3, padding="same", name=name("conv"))(x)
+        x = last(x, 3)
     else:
         x = conv(x, 32, 9)
         x = conv(x, 64, 3, 2)
@@ -96,7 +116,7 @@ def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float =
             x = L.Add(name=name("add"))([x, y])
         x = up(x, 64)
         x = up(x, 32)
-        x = L.Conv2D(3, 9, padding="same", name=name("conv"))(x)
+        x = last(x, 9)
     x = L.Activation("tanh", name="tanh")(x)
     out = L.Rescaling(127.5, offset=127.5, name="stylised")(x)
     return keras.Model([image, style], out, name=f"style_{arch}")

@@ -31,7 +31,8 @@ from training.style.progress import Progress
 STUDIO = "style"
 # the config keys that define what a run trains (the comparison in `export` lists those that differ)
 TRAIN_KEYS = ("arch", "styles", "content", "size", "style_size", "batch", "lr", "style_weight", "content_weight",
-              "tv_weight", "loss_net", "vgg_weights", "seed", "skimage", "holdout", "min_scale", "centre_gram")
+              "tv_weight", "loss_net", "vgg_weights", "seed", "skimage", "holdout", "min_scale", "centre_gram",
+              "padding")
 LOG_FIELDS = ["step", "style", "loss", "content", "style_loss", "tv", "wall_time_s"]
 
 
@@ -74,7 +75,7 @@ class Trainer:
         keras.utils.set_random_seed(config["seed"])
         with self.strategy.scope():
             self.lossnet = LossNet(config["loss_net"], config.get("vgg_weights"), centre_gram=config.get("centre_gram", []))
-            self.model = build_transformer(config["arch"], self.num_styles)
+            self.model = build_transformer(config["arch"], self.num_styles, padding=config.get("padding", "zeros"))
             self.optimizer = keras.optimizers.Adam(config["lr"])
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
@@ -160,6 +161,8 @@ def train_config(args) -> dict:
         "seed": args.seed, "skimage": not args.no_skimage,
         "holdout": [h for h in args.holdout.split(",") if h], "min_scale": args.min_scale,
         "centre_gram": centre_gram(args),
+        # only when set, so the configs (and cards) of earlier runs read as before
+        **({"padding": args.padding} if args.padding != "zeros" else {}),
     }
 
 

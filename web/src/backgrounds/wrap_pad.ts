@@ -5,6 +5,7 @@
 // come from the opposite corner). The tiled path of generator.ts skips these layers and cuts
 // its windows circularly instead; model.predict (parity, thumbnails) runs them.
 import * as tf from "@tensorflow/tfjs";
+import { PadLayer, type PadLayerArgs, registrar } from "../layers/pad_layer";
 
 /** Circular padding of [N, H, W, C] by p on every side (p ≤ H and p ≤ W). */
 export function wrapPad(x: tf.Tensor4D, p: number): tf.Tensor4D {
@@ -17,44 +18,17 @@ export function wrapPad(x: tf.Tensor4D, p: number): tf.Tensor4D {
   });
 }
 
-interface WrapPadArgs {
-  pad?: number;
-  name?: string;
-  trainable?: boolean;
-  dtype?: tf.DataType;
-}
-
-export class WrapPad2D extends tf.layers.Layer {
+export class WrapPad2D extends PadLayer {
   static className = "WrapPad2D";
-  readonly pad: number;
 
-  constructor(args: WrapPadArgs) {
-    super({ name: args.name, trainable: args.trainable, dtype: args.dtype });
-    const pad = args.pad ?? 1;
-    if (!Number.isInteger(pad) || pad < 0) throw new Error(`WrapPad2D ${args.name ?? ""}: pad must be a whole number ≥ 0 (got ${pad})`);
-    this.pad = pad;
+  constructor(args: PadLayerArgs) {
+    super(args, "WrapPad2D");
   }
 
-  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const [n, h, w, c] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const grow = (d: number | null) => (d === null ? null : d + 2 * this.pad);
-    return [n, grow(h), grow(w), c];
-  }
-
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+  protected padded(x: tf.Tensor4D): tf.Tensor4D {
     return wrapPad(x, this.pad);
   }
-
-  getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), pad: this.pad };
-  }
 }
 
-let registered = false;
 /** Registers the layer class with tfjs (idempotent); call before loading the model. */
-export function registerWrapPad2D(): void {
-  if (registered) return;
-  tf.serialization.registerClass(WrapPad2D);
-  registered = true;
-}
+export const registerWrapPad2D = registrar(WrapPad2D);

@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadArtifacts, type ModelCard, type ProgressListener, type StudioModel } from "../models";
 import { NormStats, recordingStats, registerConditionalInstanceNorm, supplyingStats } from "./cin_layer";
+import { registerReflectPad } from "./reflect_pad";
 import { planTiles, receptiveField, type Rect, type SpatialLayer, type Tile } from "./tiling";
 
 export interface StyleInfo {
@@ -79,6 +80,7 @@ export class Stylizer implements StudioModel {
   async initialize(onProgress?: ProgressListener): Promise<void> {
     if (this.model) return;
     registerConditionalInstanceNorm();
+    registerReflectPad();
     const artifacts = await loadArtifacts(this.card, this.card.entry, onProgress);
     const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     if (model.inputs.length !== 2) {
