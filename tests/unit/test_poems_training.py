@@ -225,6 +225,24 @@ def test_export_cyrillic_float32_and_sampler(work, cyr_run, capsys):
     assert outputs[0] == outputs[1]  # the exported float32 model samples exactly like the run's weights
 
 
+def test_previous_export_is_scored_on_the_runs_split(work, latin_export, cyr_run, capsys):
+    """--previous: an earlier export scored on this run's held-out split, as the card's own figure is."""
+    out = work["root"] / "exported" / "latin-again"
+    assert cli.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out), "--no-float16",
+                     "--probe-chars", "20", "--previous", str(latin_export)]) == 0
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    m = card["metrics"]
+    # the earlier export holds the same weights rounded to float16: through tfjs files and back, the same figure
+    assert m["previous_model_val_nats_per_char"] == pytest.approx(m["val_nats_per_char"], abs=2e-3)
+    assert m["previous_model_val_nats_per_char_stateful"] == pytest.approx(m["val_nats_per_char_stateful"], abs=2e-3)
+    assert "previous_model_heldout_seen" not in m  # same split: nothing of it was trained on
+    assert "exported weights scored on this card's held-out split" in card["metrics_method"]["previous_model_val_nats_per_char"]
+    capsys.readouterr()
+    rc = cli.main(["export", "--name", "latin", "--runs-dir", str(work["runs"]), "--out", str(out), "--no-float16",
+                   "--probe-chars", "20", "--previous", str(work["runs"] / "poems" / "cyr")])
+    assert rc == 2 and "vocabulary differs" in capsys.readouterr().err
+
+
 def test_failed_export_keeps_previous_model(work, latin_export, capsys):
     out = latin_export
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}

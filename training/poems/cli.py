@@ -126,6 +126,8 @@ def add_export(e: argparse.ArgumentParser) -> None:
     e.add_argument("--default-seed", help="seed line suggested in the web app")
     e.add_argument("--hardware-note", help="added to the card's hardware line, e.g. '2 cores shared with other jobs'")
     e.add_argument("--primer", help="text for reference.json (default: the default seed)")
+    e.add_argument("--previous", help="an earlier export of this model (same vocabulary): scored on this run's "
+                                      "held-out split for the card (previous_model_* metrics)")
 
 
 def _bound(run, **kwargs):

@@ -22,10 +22,10 @@ from training.kit.files import folder_bytes, write_json
 from training.kit.machine import set_threads
 from training.kit.quantise import choose_dtype, round_weights
 from training.poems.corpus import MAX_VOCAB, Corpus, Reader, encode
-from training.poems.model import (BEST, architecture, build_model, load_run_weights, set_weights_by_layer,
-                                  step_model_from)
+from training.poems.model import (BEST, architecture, build_model, load_model_dir, load_run_weights,
+                                  set_weights_by_layer, step_model_from)
 from training.poems.evaluate import STATEFUL_METHOD, windowed_method
-from training.poems.run import read_run_corpus, run_command, source_command
+from training.poems.run import read_run_corpus, run_command, source_command, takes_split
 from training.poems.sample import DEFAULT_SEED_TEXT, StepRunner, softmax
 from training.poems.report import bits
 
@@ -81,6 +81,47 @@ def held_out_losses(config: dict, weights: dict, corpus: Corpus) -> tuple[float,
     scorer = Scorer(model, config["layers"], config["units"], config["seq_len"])
     ids = np.array(encode(corpus.val_text, config["chars"]), np.int32)
     return scorer.windowed(ids), scorer.stateful(ids)
+
+
+def previous_model(folder: Path, config: dict, corpus: Corpus, reader: Reader) -> tuple[dict, dict]:
+    """(metrics, methods) of an earlier export of this model scored on this run's held-out split the way
+    this run is (windows of this run's --seq-len), and how much of that held-out text it trained on."""
+    from training.kit.files import read_json
+    from training.poems.evaluate import Scorer
+
+    old, weights = load_model_dir(folder)
+    if old["chars"] != config["chars"]:
+        raise UserError(f"--previous {folder}: its vocabulary differs from this run's; it cannot be scored on this split")
+    model = build_model(len(old["chars"]), old["layers"], old["units"], old["embed"], carry=True)
+    set_weights_by_layer(model, weights)
+    ids = np.array(encode(corpus.val_text, config["chars"]), np.int32)
+    scorer = Scorer(model, old["layers"], old["units"], config["seq_len"])
+    windowed, stateful = scorer.windowed(ids), scorer.stateful(ids)
+    card = read_json(folder / "card.json") if (folder / "card.json").exists() else {}
+    said = card.get("training", {}).get("split", "")
+    old_split = next((k for k in ("tail", "files", "blocks") if k in said), None)
+    metrics = {"previous_model_val_nats_per_char": round(windowed, 4),
+               "previous_model_val_nats_per_char_stateful": round(stateful, 4)}
+    what = (f"the model shipped before this one ({old['layers']} x {old['units']} LSTM, "
+            f"{card.get('training', {}).get('epochs', '?')} epochs, {said or 'split unknown'}; trained "
+            f"{card.get('training', {}).get('date', card.get('date', '?'))}), its exported weights scored on this "
+            "card's held-out split exactly as val_nats_per_char")
+    methods = {"previous_model_val_nats_per_char": f"{what}; windowed",
+               "previous_model_val_nats_per_char_stateful": f"{what}; stateful"}
+    if old_split and old_split != config.get("split_by") and takes_split(reader):
+        own = reader(config["corpus"], val_fraction=config["val_fraction"], seed=config["seed"],
+                     max_vocab=max(MAX_VOCAB, len(config["chars"])), split=old_split)
+        seen = set(own.train_text.split("\n"))
+        lines = [line for line in corpus.val_text.split("\n") if len(line) >= 20]
+        share = sum(len(line) for line in lines if line in seen) / max(1, sum(len(line) for line in lines))
+        metrics["previous_model_heldout_seen"] = round(share, 4)
+        methods["previous_model_heldout_seen"] = (
+            f"share (by characters) of this held-out text's lines of 20+ characters that occur as lines of the previous "
+            f"model's own training text ({old_split} split): it trained on them, so its figure here is not a held-out one")
+    print(f"previous model {folder}: {windowed:.4f} nats windowed, {stateful:.4f} stateful on this split"
+          + (f"; {metrics['previous_model_heldout_seen']:.1%} of these lines were in its training text"
+             if "previous_model_heldout_seen" in metrics else ""))
+    return metrics, methods
 
 
 def epochs_trained(state) -> float:
@@ -172,6 +213,7 @@ def export(args, studio: str, reader: Reader) -> int:
     corpus = read_run_corpus(config, reader, MAX_VOCAB)
     check = Check(args, config, weights, corpus)
     windowed, stateful = held_out_losses(config, weights, corpus)
+    previous = previous_model(Path(args.previous), config, corpus, reader) if args.previous else ({}, {})
     print(f"held-out loss of the best weights: {windowed:.4f} nats/char windowed ({bits(windowed):.4f} bits; "
           f"recorded in training {best['val_loss']:.4f}), {stateful:.4f} nats/char stateful ({bits(stateful):.4f} bits)")
     snaps = _snapshots(state, args.snapshots)
@@ -216,6 +258,7 @@ def export(args, studio: str, reader: Reader) -> int:
             "vocab_size": len(chars),
             "float16_max_prob_diff": check.f16_diff,
             "step_vs_training_max_prob_diff": check.parity,
+            **previous[0],
         }
         return build_card(
             studio=studio, name=out.name, title=args.title or f"{config['corpus_name']} poet",
@@ -238,7 +281,8 @@ def export(args, studio: str, reader: Reader) -> int:
                 **({"init_from": init} if init else {}),
                 **({"stopped": state["finished"]} if state.get("finished") else {}),
             },
-            metrics=metrics, metrics_method=metrics_method(config, len(check.probe), len(check.reference["primer"])),
+            metrics=metrics,
+            metrics_method={**metrics_method(config, len(check.probe), len(check.reference["primer"])), **previous[1]},
             hardware_note=note,
             extras={
                 "vocab": "vocab.json",
