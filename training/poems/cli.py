@@ -119,7 +119,7 @@ def add_export(e: argparse.ArgumentParser) -> None:
     e.add_argument("--probe-chars", type=int, default=400, help="validation characters for the float16 check")
     e.add_argument("--snapshots", type=int_list, help="which snapshot epochs to export (default: all saved)")
     e.add_argument("--snapshot-dtype", choices=["uint8", "float16", "float32"], default="uint8")
-    e.add_argument("--max-mb", type=float, default=10.0, help="refuse an export folder larger than this")
+    e.add_argument("--max-mb", type=float, default=10.0, help="refuse an export folder larger than this many MiB (2^20 bytes)")
     e.add_argument("--real-lines", type=int, default=300)
     e.add_argument("--dataset")
     e.add_argument("--dataset-licence")

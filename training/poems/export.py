@@ -237,8 +237,8 @@ def export(args, studio: str, reader: Reader) -> int:
                                              "source": "held-out validation split of the corpus"})
         write_json(tmp / "reference.json", check.reference)
         size = folder_bytes(tmp)
-        if args.max_mb and size > args.max_mb * 1e6:
-            raise UserError(f"export is {size / 1e6:.1f} MB, over --max-mb {args.max_mb}; "
+        if args.max_mb and size > args.max_mb * 2 ** 20:  # MiB, as tests/unit/test_cards.py counts
+            raise UserError(f"export is {size / 2 ** 20:.2f} MiB, over --max-mb {args.max_mb}; "
                             "use fewer snapshots or a smaller network")
         init = config.get("init_from")
         cmd = run_command(config, state, studio)
