@@ -274,3 +274,29 @@ def test_user_errors_are_one_line(data, tmp_path, capsys):
     assert cli.main(["gatys", "--content", str(tmp_path / "nope.png"), "--style", str(styles / "checks.png"),
                      "--out", str(tmp_path / "o.png")]) == 2
     assert "not a readable image" in capsys.readouterr().err
+
+
+def test_reflect_padded_run_exports_its_pad_layers(data, tmp_path):
+    """--padding reflect: the config keeps it (a resume rebuilds the same network), and the export names
+    the ReflectPad layer for the browser and reloads to the same output."""
+    runs = tmp_path / "runs"
+    assert cli.main(train_args(data, runs, "mirror", 2, "--padding", "reflect")) == 0
+    config = json.loads((runs / "style" / "mirror" / "config.json").read_text())
+    assert config["padding"] == "reflect"
+    assert cli.main(train_args(data, runs, "mirror", 3, "--resume")) == 0
+    out = tmp_path / "exported" / "mirror"
+    assert cli.main(["export", "--name", "mirror", "--runs-dir", str(runs), "--out", str(out)]) == 0
+    card = json.loads((out / "card.json").read_text())
+    validate_card(card)
+    assert card["extras"]["custom_layers"] == ["ConditionalInstanceNorm", "ReflectPad"]
+    assert card["extras"]["padding"] == "reflect" and card["training"]["steps"] == 3
+    layers = json.loads((out / "model.json").read_text())["modelTopology"]["model_config"]["config"]["layers"]
+    pads = [l for l in layers if l["class_name"] == "ReflectPad"]
+    convs = [l for l in layers if l["class_name"] in ("Conv2D", "SeparableConv2D")]
+    assert len(pads) == len(convs) and all(l["config"]["padding"] == "valid" for l in convs)
+    model = export.load_exported(out)  # the tfjs files back into Keras
+    ref = json.loads((out / "reference.json").read_text())
+    image = np.asarray(ref["input"], np.float32).reshape(ref["height"], ref["width"], 3)
+    for case in ref["cases"]:
+        y = export.predict(model, image, np.asarray(case["style"], np.float32))
+        assert np.abs(y.ravel() - np.asarray(case["output"])).max() < 1e-2
