@@ -14,14 +14,15 @@ Gatys et al. optimisation it is measured against.
 | --- | --- |
 | `cli` | the parser and dispatch |
 | `data` | style and content images, held-out split, per-step augmented batches, painting metadata |
-| `layers` | `ConditionalInstanceNorm`, the custom layer the browser re-implements |
-| `nets` | the transformer networks (`light`, `johnson`) |
+| `layers` | `ConditionalInstanceNorm` and `ReflectPad`, the custom layers the browser re-implements |
+| `nets` | the transformer networks (`light`, `johnson`; `padding` zeros or reflect) |
 | `losses` | Gram/content/TV losses and the loss networks (`random` filters, `vgg16`) |
 | `gatys` | the optimisation over the pixels and the `gatys` command |
 | `train` | `Trainer` (model, optimizer, distributed step, checkpoints) and the training loop |
 | `report` | sample grids, held-out evaluation, Gatys reference, report.json |
 | `metrics` | the card's metrics from the reports, and how each was measured |
 | `stripes` | the stripe figure: spectral energy in narrow peaks at 2, 4, 8 px periods (benchmarks/style_stripes) |
+| `artefacts` | edge bands and the streak ratio (benchmarks/style_stripes) |
 | `export` | float16 choice, tfjs files, reference.json, thumbnails, card |
 | `progress` | the progress line |
 
