@@ -5,7 +5,7 @@
 # Today's defaults read the same train command differently (the tail of the file held out, the
 # state carried across batches, a cosine schedule); add
 #   --split blocks --no-carry --lr-schedule epoch-decay --warmup 0 --embed 64
-# to train as the shipped model was. The next version is poems-shakespeare-tail.sh.
+# to train as the first shipped model was. The shipped one now comes from poems-shakespeare-tail.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data}
