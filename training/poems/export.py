@@ -137,6 +137,7 @@ def schedule_record(config: dict, state) -> dict:
         return {}
     return {"carry": bool(config.get("carry")), "lr_schedule": config.get("lr_schedule"),
             "warmup": config.get("warmup"), "lr_floor": config.get("lr_floor"), "clip": config.get("clip"),
+            **({"average_from": config["average_from"]} if config.get("average_from") is not None else {}),
             "plan_from": state["plan_from"], "planned_steps": state.get("plan_steps"),
             "chosen_by_sizing": config.get("chosen", [])}
 

@@ -121,6 +121,7 @@ class Session:
         rng_states = {f"rng_{layer.name}": layer._random_generator._generator.state for layer in model.layers
                       if getattr(getattr(layer, "_random_generator", None), "_generator", None) is not None}
         self.ckpt = tf.train.Checkpoint(model=model, optimizer=self.net.optimizer, **rng_states)
+        self.average = Average(config.get("average_from"))
         self._restore()
         self.scorer = Scorer(model, config["layers"], config["units"], self.seq_len)
         self.sampler = StepRunner(build_model(len(self.chars), config["layers"], config["units"], config["embed"],
@@ -147,6 +148,7 @@ class Session:
             if self.carry and state["step_in_epoch"] and carry.exists():
                 with np.load(carry) as saved:
                     self.net.restore({k: saved[k] for k in saved.files})
+            self.average.load(self.run / f"{state['ckpt']}.avg.npz")
         elif config.get("init_from"):
             src_config, src_weights = load_model_dir(Path(config["init_from"]["path"]))
             src_chars = src_config["chars"]
@@ -184,6 +186,7 @@ class Session:
         state = self.state
         path = self.ckpt.save(str(self.run / f"ckpt-e{state['epoch']:04d}-s{state['step_in_epoch']:06d}"))
         np.savez(self.run / f"{Path(path).name}.carry.npz", **self.net.carried())
+        self.average.save(self.run / f"{Path(path).name}.avg.npz")
         previous = state.get("ckpt")
         state.data.update({"wall_time_s": self.wall(), "ckpt": Path(path).name, "plan_steps": self.plan})
         state.save()
@@ -213,6 +216,8 @@ class Session:
         if self.budget is not None:
             new_plan = self.budget.observe(state["steps"], self.clock.elapsed)
             self.plan = new_plan if new_plan is not None else self.plan
+        if self.average.due(state["steps"], self.plan):
+            self.average.add(self.net.model.get_weights())
         if self.args.verbose == 1 and time.monotonic() - self.last_print >= 10:
             self.last_print = time.monotonic()
             print(progress_line(state, self.steps_per_epoch, self.plan, lr, self.wall()), flush=True)
@@ -249,26 +254,36 @@ class Session:
         state, run = self.state, self.run
         k = state["step_in_epoch"] or self.steps_per_epoch
         train_loss = state["partial_loss_sum"] / k if state["step_in_epoch"] or state["partial_loss_sum"] else float("nan")
-        val_loss = self.scorer.windowed(self.val_ids) if len(self.val_ids) > 1 else float("nan")
+        score = (lambda: self.scorer.windowed(self.val_ids)) if len(self.val_ids) > 1 else (lambda: float("nan"))
+        raw = None
+        if self.average.count:  # score (and keep) the averaged weights; the raw ones for the log
+            raw, current = score(), self.net.model.get_weights()
+            self.net.model.set_weights(self.average.weights())
+        val_loss = score()
         epoch = state["epoch"] + state["step_in_epoch"] / self.steps_per_epoch
         rec = {"epoch": round(epoch, 4) if state["step_in_epoch"] else state["epoch"], "train_loss": train_loss,
                "val_loss": val_loss, "train_bpc": bits(train_loss), "val_bpc": bits(val_loss),
                "wall_time_s": round(self.wall(), 1), "step": state["steps"],
                "lr": lr_at(self.config, max(0, state["steps"] - 1), self.plan, state["epoch"])}
+        if self.average.config is not None:  # the log's columns stay the same from the first record on
+            rec.update(val_loss_raw=val_loss if raw is None else raw, averaged_steps=self.average.count)
         state["history"].append(rec)
         improved = state["best_val_bpc"] is None or rec["val_bpc"] < state["best_val_bpc"] - 1e-6
         if improved:
             state.data.update(best_val_bpc=rec["val_bpc"], best_epoch=rec["epoch"], best_step=rec["step"], bad_epochs=0)
         else:
             state["bad_epochs"] += 1
+        if self.chief and improved:
+            save_weights_npz(self.net.model, run / BEST)
+        if raw is not None:
+            self.net.model.set_weights(current)
         if self.chief:
-            if improved:
-                save_weights_npz(self.net.model, run / BEST)
             save_weights_npz(self.net.model, run / LAST)
             append_csv(run / "log.csv", rec)
         self.last_eval = self.clock.elapsed
+        averaged = f" (averaged over {self.average.count} steps; the last step's {raw:.4f} nats)" if raw is not None else ""
         print(f"epoch {rec['epoch']} (step {rec['step']}): train {rec['train_bpc']:.4f} bits/char, validation "
-              f"{rec['val_bpc']:.4f} bits/char ({val_loss:.4f} nats){' *best*' if improved else ''}; "
+              f"{rec['val_bpc']:.4f} bits/char ({val_loss:.4f} nats){averaged}{' *best*' if improved else ''}; "
               f"{self.wall():.0f} s total", flush=True)
         return rec
 
@@ -340,3 +355,35 @@ class Session:
         model = build_model(len(self.chars), **architecture(config), carry=True, kernel=config.get("lstm_kernel", "keras"))
         set_weights_by_layer(model, load_weights_npz(self.run / BEST))
         return Scorer(model, config["layers"], config["units"], self.seq_len).stateful(self.val_ids)
+
+
+class Average:
+    """`--average-from F`: the running mean of the weights after every step from F x the plan on
+    (stochastic weight averaging). Evaluations score, and keep as best, the mean; the
+    checkpoint holds its sum (float64) and count, so a resumed run averages the same steps."""
+
+    def __init__(self, start: float | None):
+        self.config, self.sum, self.count = start, None, 0
+
+    def due(self, step: int, plan: int | None) -> bool:
+        return self.config is not None and plan is not None and step > self.config * plan
+
+    def add(self, weights: list[np.ndarray]) -> None:
+        if self.sum is None:
+            self.sum = [np.zeros(w.shape, np.float64) for w in weights]
+        for total, w in zip(self.sum, weights):
+            total += w
+        self.count += 1
+
+    def weights(self) -> list[np.ndarray]:
+        return [(total / self.count).astype(np.float32) for total in self.sum]
+
+    def save(self, path: Path) -> None:
+        if self.count:
+            np.savez(path, count=self.count, **{f"w{i:03d}": total for i, total in enumerate(self.sum)})
+
+    def load(self, path: Path) -> None:
+        if self.config is not None and path.exists():
+            with np.load(path) as saved:
+                self.count = int(saved["count"])
+                self.sum = [saved[k] for k in sorted(k for k in saved.files if k != "count")]
