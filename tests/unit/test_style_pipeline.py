@@ -99,6 +99,26 @@ def test_exact_resume(data, trained, tmp_path, capsys):
     assert len(state["sessions"]) == 2 and state["wall_time_s"] >= state["sessions"][0]["seconds"]
 
 
+def test_cosine_learning_rate_is_applied_and_resumes_exactly(data, tmp_path):
+    """--lr-decay-steps: the optimizer's rate follows the cosine (the checkpoint holds the last step's), and a run
+    split over two sessions ends where the straight one does."""
+    config = {"lr": 0.01, "lr_decay_steps": 4, "lr_floor": 0.1}
+    assert [round(train.lr_at(config, s), 6) for s in range(6)] == [0.01, 0.008682, 0.0055, 0.002318, 0.001, 0.001]
+    assert train.lr_at({"lr": 0.01}, 3) == 0.01
+    decay = ("--lr-decay-steps", "4", "--lr-floor", "0.1")
+    assert cli.main(train_args(data, tmp_path, "cos", 4, *decay)) == 0
+    assert cli.main(train_args(data, tmp_path, "cos-split", 2, *decay)) == 0
+    assert cli.main(["train", "--name", "cos-split", "--resume", "--steps", "4", "--runs-dir", str(tmp_path),
+                     "--sample-every", "0", "--snapshot-every", "0"]) == 0
+    a, _ = restored(tmp_path, "cos")
+    b, _ = restored(tmp_path, "cos-split")
+    assert float(a.optimizer.learning_rate.numpy()) == pytest.approx(0.002318, abs=1e-6)  # the last step's rate
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+    config = json.loads((tmp_path / "style" / "cos" / "config.json").read_text())
+    assert (config["lr_decay_steps"], config["lr_floor"]) == (4, 0.1)
+
+
 def test_wall_clock_budget_stops_early(data, tmp_path):
     assert cli.main(train_args(data, tmp_path, "budget", 1000, "--max-minutes", "0.0001")) == 0
     state = json.loads((tmp_path / "style" / "budget" / "state.json").read_text())

@@ -44,6 +44,10 @@ def add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=4, help="global batch (split evenly over the --strategy replicas)")
     p.add_argument("--steps", type=int, default=4000, help="total steps (a resumed run continues up to this)")
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr-decay-steps", type=int, default=0, metavar="N",
+                   help="cosine decay of the learning rate from --lr to --lr-floor x --lr over the first N steps, "
+                        "then the floor (default 0: constant)")
+    p.add_argument("--lr-floor", type=float, default=0.1, help="with --lr-decay-steps: the final fraction of --lr (0.1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-scale", type=float, default=0.5, help="smallest random crop, as a fraction of the short side")
     p.add_argument("--padding", choices=["zeros", "reflect"], default="zeros",

@@ -184,7 +184,8 @@ class ModelFolder:
                       "command": card_command(args, c, self.steps, self.report, self.compare),
                       "steps": self.steps, "batch": c["batch"], "image_size": c["size"],
                       "wall_time_s": round(float(self.state.get("wall_time_s", 0.0)), 1),
-                      "sessions": len(self.state.get("sessions", []))},
+                      "sessions": len(self.state.get("sessions", [])),
+                      **({"lr_decay_steps": c["lr_decay_steps"], "lr_floor": c["lr_floor"]} if c.get("lr_decay_steps") else {})},
             metrics=found, metrics_method=metrics.methods(found, facts), hardware_note="shared with other jobs",
             credits=args.credits or ("Paintings: " + "; ".join(f"{m['title']}, {m['artist']} ({m['year']})" for m in styles)
                                      + ". Training photos: Kodak Lossless True Color Image Suite; scikit-image sample images."),

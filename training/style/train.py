@@ -13,6 +13,8 @@ others their own copy in `<run>/workers/<index>` (which they resume from).
 """
 from __future__ import annotations
 
+import math
+
 import signal
 import sys
 import threading
@@ -32,7 +34,7 @@ STUDIO = "style"
 # the config keys that define what a run trains (the comparison in `export` lists those that differ)
 TRAIN_KEYS = ("arch", "styles", "content", "size", "style_size", "batch", "lr", "style_weight", "content_weight",
               "tv_weight", "loss_net", "vgg_weights", "seed", "skimage", "holdout", "min_scale", "centre_gram",
-              "padding")
+              "padding", "lr_decay_steps", "lr_floor")
 LOG_FIELDS = ["step", "style", "loss", "content", "style_loss", "tv", "wall_time_s"]
 
 
@@ -163,7 +165,19 @@ def train_config(args) -> dict:
         "centre_gram": centre_gram(args),
         # only when set, so the configs (and cards) of earlier runs read as before
         **({"padding": args.padding} if args.padding != "zeros" else {}),
+        **({"lr_decay_steps": args.lr_decay_steps, "lr_floor": args.lr_floor} if args.lr_decay_steps else {}),
     }
+
+
+def lr_at(config: dict, step: int) -> float:
+    """The learning rate of step `step` (0-based): --lr, or with --lr-decay-steps N a cosine from --lr down to
+    --lr-floor x --lr at step N, the floor after it. A function of the step alone, so a resumed run follows it."""
+    lr, n = config["lr"], config.get("lr_decay_steps") or 0
+    if not n:
+        return lr
+    floor = config.get("lr_floor", 0.1)
+    t = min(step, n) / n
+    return lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
 def centre_gram(args) -> list[str]:
@@ -223,6 +237,8 @@ class Session:
 
     def one_step(self, step: int) -> dict:
         images, style_index = self.trainer.batch(step)
+        if self.trainer.config.get("lr_decay_steps"):
+            self.trainer.optimizer.learning_rate.assign(lr_at(self.trainer.config, step))
         terms = {k: float(v) for k, v in self.trainer.train_step(images, style_index).items()}
         self.trainer.step.assign(step + 1)
         append_csv(self.log_path, {
