@@ -12,5 +12,6 @@
 | `export` | tensorflowjs conversion, checksums, atomic export |
 | `cli` | the shared flags and the one dispatch style of `python -m training <studio> <command>` |
 | `swd` | sliced Wasserstein distance on Laplacian-pyramid patches (latent and backgrounds studios) |
+| `lr` | the cosine learning-rate curve (poems' and style's schedules) |
 | `batchnorm` | BatchNorm statistics of a network that never trains (an EMA generator): one fixed batch, momentum 0 |
 """

@@ -26,12 +26,12 @@ a plan measured from a budget depends on the machine's speed, so two budget runs
 """
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
 
 from training.kit import runs
+from training.kit.lr import cosine
 
 SCHEDULES = ("cosine", "linear", "constant", "epoch-decay")
 DEFAULT_EPOCHS = 20
@@ -57,7 +57,7 @@ def lr_at(config: dict, step: int, plan: int | None, epoch: int = 0) -> float:
     progress = min(1.0, (step - warmup) / max(1, plan - warmup))
     if shape == "linear":
         return peak * (1.0 - (1.0 - floor) * progress)
-    return peak * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+    return cosine(peak, floor, progress)
 
 
 

@@ -13,8 +13,6 @@ others their own copy in `<run>/workers/<index>` (which they resume from).
 """
 from __future__ import annotations
 
-import math
-
 import signal
 import sys
 import threading
@@ -25,6 +23,7 @@ import numpy as np
 
 from training.kit import runs
 from training.kit.errors import UserError
+from training.kit.lr import cosine
 from training.kit.files import append_csv, trim_csv
 from training.kit.machine import is_chief, make_strategy, set_threads, worker_dir
 from training.style import data
@@ -175,9 +174,7 @@ def lr_at(config: dict, step: int) -> float:
     lr, n = config["lr"], config.get("lr_decay_steps") or 0
     if not n:
         return lr
-    floor = config.get("lr_floor", 0.1)
-    t = min(step, n) / n
-    return lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+    return cosine(lr, config.get("lr_floor", 0.1), step / n)
 
 
 def centre_gram(args) -> list[str]:
