@@ -122,6 +122,38 @@ def test_the_state_is_carried_from_one_batch_to_the_next(tiny):
     np.testing.assert_allclose(np.asarray(net.states[1]), second[1].numpy(), atol=1e-5)
 
 
+
+def test_reset_rows_start_cold_and_the_others_carry(tiny):
+    """--reset-rows: a row marked cold reads its batch from a zero state, the others from the carried one."""
+    import tensorflow as tf
+
+    from training.poems.steps import Replicated
+    from training.poems.train import Session
+
+    carry, _ = tiny
+    config = {"layers": LAYERS, "units": UNITS, "embed": 3, "dropout": 0.0, "batch": 3, "lr": 0.0}
+    net = Replicated(tf.distribute.get_strategy(), config, VOCAB)
+    net.model.set_weights(carry.get_weights())
+    rows = np.random.default_rng(2).integers(0, VOCAB, (3, 13)).astype(np.int32)
+    zeros = [np.zeros((3, UNITS), np.float32)] * (2 * LAYERS)
+    net.train(rows[:, :6], rows[:, 1:7], 0.0, carry=True)
+    net.train(rows[:, 6:12], rows[:, 7:13], 0.0, carry=True, cold=np.array([False, True, False]))
+    _, *whole = carry([rows[:, :12], *zeros], training=False)
+    _, *fresh = carry([rows[:, 6:12], *zeros], training=False)
+    for got, carried, cold in zip(net.states, whole, fresh):
+        got = np.asarray(got)
+        np.testing.assert_allclose(got[[0, 2]], carried.numpy()[[0, 2]], atol=1e-5)
+        np.testing.assert_allclose(got[1], cold.numpy()[1], atol=1e-5)
+        assert not np.allclose(got[1], carried.numpy()[1], atol=1e-3)
+
+    trainer = Session.__new__(Session)
+    trainer.carry, trainer.batch, trainer.config = True, 4000, {"seed": 3, "reset_rows": 0.05}
+    drawn = trainer.cold_rows(2, 5)
+    assert abs(drawn.mean() - 0.05) < 0.015 and np.array_equal(drawn, trainer.cold_rows(2, 5))
+    assert not np.array_equal(drawn, trainer.cold_rows(2, 6)) and trainer.cold_rows(2, 0) is None
+    trainer.config = {"seed": 3}
+    assert trainer.cold_rows(2, 5) is None
+
 def test_learning_rate_warms_up_and_decays_to_the_end_of_the_plan():
     config = {"lr": 0.01, "lr_schedule": "cosine", "warmup": 0.1, "lr_floor": 0.1}
     lrs = [schedule.lr_at(config, s, 100) for s in range(100)]

@@ -63,10 +63,15 @@ def add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--patience", type=int, default=0, action=Given,
                    help="early stop after this many evaluations without a better validation loss (default 0: never)")
     t.set_defaults(**{f"{k}_given": False for k in ("layers", "units", "embed", "batch", "seq_len", "lr", "dropout",
-                                                    "epochs", "steps", "patience")})
+                                                    "reset_rows", "epochs", "steps", "patience")})
     t.add_argument("--carry", action=argparse.BooleanOptionalAction, default=True,
                    help="carry the LSTM state from one batch to the next along contiguous streams (truncated BPTT; "
                         "default); --no-carry: shuffled windows, each from a zero state")
+    t.add_argument("--reset-rows", type=float, action=Given,
+                   help="with --carry: the chance that a batch row starts its next window from a zero LSTM state "
+                        "instead of the carried one (seeded by seed, epoch and step), so the network also learns to "
+                        "start cold, as the windowed held-out figure reads it (default: chosen from the budget; 0: only at epoch "
+                        "starts)")
     t.add_argument("--lstm-kernel", choices=("auto", "loop", "loop-bf16", "keras"), default="auto",
                    help="how training reads sequences: loop (lstm.py, faster on a CPU; loop-bf16: its recurrent "
                         "products in bfloat16) or keras (cuDNN on a GPU); auto: keras when a GPU is visible, else "

@@ -68,11 +68,15 @@ class Replicated:
         totals, new_states = self.strategy.run(replica_step, args=(x, y, states))
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, totals, axis=None), new_states
 
-    def train(self, x: np.ndarray, y: np.ndarray, lr: float, carry: bool) -> float:
-        """One optimizer step on the global batch (x, y) [B, T]; the batch's mean loss in nats."""
+    def train(self, x: np.ndarray, y: np.ndarray, lr: float, carry: bool, cold: np.ndarray | None = None) -> float:
+        """One optimizer step on the global batch (x, y) [B, T]; the batch's mean loss in nats. `cold`
+        [B] bool: rows that start from a zero state instead of the carried one (`--reset-rows`)."""
         self.optimizer.learning_rate = lr
         if not carry:
             self.reset()
+        elif cold is not None and cold.any():
+            keep = self.distribute((~cold).astype(np.float32)[:, None])
+            self.states = [self.strategy.run(tf.multiply, args=(state, keep)) for state in self.states]
         total, new_states = self._step(self.distribute(x), self.distribute(y), self.states)
         self.states = list(new_states)
         return float(total) / x.size

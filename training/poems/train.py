@@ -202,6 +202,14 @@ class Session:
         _, x, y = self._windows
         return x[k * self.batch:(k + 1) * self.batch], y[k * self.batch:(k + 1) * self.batch]
 
+    def cold_rows(self, epoch: int, k: int) -> np.ndarray | None:
+        """`--reset-rows`: the rows of step k of `epoch` that start from a zero state (a function of
+        seed, epoch and step, so a resumed run draws the same rows)."""
+        p = self.config.get("reset_rows") or 0.0
+        if not self.carry or p <= 0 or k == 0:
+            return None
+        return np.random.default_rng((self.config["seed"], epoch, k, 7)).random(self.batch) < p
+
     def step(self) -> None:
         """One training step of the current epoch, then the plan and the counters."""
         state = self.state
@@ -210,7 +218,7 @@ class Session:
             self.net.reset()
         x, y = self.batch_at(epoch, k)
         lr = lr_at(self.config, state["steps"], self.plan, epoch)
-        loss = self.net.train(x, y, lr, self.carry)
+        loss = self.net.train(x, y, lr, self.carry, self.cold_rows(epoch, k))
         state.data.update(steps=state["steps"] + 1, step_in_epoch=k + 1,
                           partial_loss_sum=state["partial_loss_sum"] + loss)
         if self.budget is not None:
