@@ -70,8 +70,8 @@ def add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--reset-rows", type=float, action=Given,
                    help="with --carry: the chance that a batch row starts its next window from a zero LSTM state "
                         "instead of the carried one (seeded by seed, epoch and step), so the network also learns to "
-                        "start cold, as the windowed held-out figure reads it (default: chosen from the budget; 0: only at epoch "
-                        "starts)")
+                        "start cold, as the windowed held-out figure reads it (default: chosen from the budget; "
+                        "0: only at epoch starts)")
     t.add_argument("--lstm-kernel", choices=("auto", "loop", "loop-bf16", "keras"), default="auto",
                    help="how training reads sequences: loop (lstm.py, faster on a CPU; loop-bf16: its recurrent "
                         "products in bfloat16) or keras (cuDNN on a GPU); auto: keras when a GPU is visible, else "

@@ -208,6 +208,7 @@ class Session:
         p = self.config.get("reset_rows") or 0.0
         if not self.carry or p <= 0 or k == 0:
             return None
+        # the trailing 7 keeps this stream apart from the other (seed, epoch, ...) draws (batches.py)
         return np.random.default_rng((self.config["seed"], epoch, k, 7)).random(self.batch) < p
 
     def step(self) -> None:
