@@ -154,6 +154,36 @@ def test_reset_rows_start_cold_and_the_others_carry(tiny):
     trainer.config = {"seed": 3}
     assert trainer.cold_rows(2, 5) is None
 
+def test_weight_decay_shrinks_the_kernels_and_the_embedding_but_not_the_biases(tiny):
+    """--weight-decay W: the same step as Adam's, plus var -= lr x W x var on every non-bias variable."""
+    import tensorflow as tf
+
+    from training.poems.steps import Replicated
+
+    carry, _ = tiny
+    rows = np.random.default_rng(4).integers(0, VOCAB, (3, 7)).astype(np.int32)
+    start = carry.get_weights()
+    after = {}
+    for decay in (0.0, 0.5):
+        config = {"layers": LAYERS, "units": UNITS, "embed": 3, "dropout": 0.0, "batch": 3, "lr": 0.01,
+                  "weight_decay": decay}
+        net = Replicated(tf.distribute.get_strategy(), config, VOCAB)
+        net.model.set_weights(start)
+        net.train(rows[:, :6], rows[:, 1:7], 0.01, carry=True)
+        after[decay] = {v.name: v.numpy() for v in net.model.trainable_variables}
+    assert type(net.optimizer).__name__ == "AdamW"
+    initial = {v.name: w for v, w in zip(net.model.trainable_variables, start)}
+    decayed = 0
+    for name, w0 in initial.items():
+        shift = after[0.5][name] - after[0.0][name]
+        if "bias" in name:
+            np.testing.assert_allclose(shift, 0.0, atol=1e-7)
+        else:
+            np.testing.assert_allclose(shift, -0.01 * 0.5 * w0, rtol=1e-3, atol=1e-7)
+            decayed += 1
+    assert decayed == 2 * LAYERS + 2  # every LSTM kernel and recurrent kernel, the embedding, the logits' kernel
+
+
 def test_learning_rate_warms_up_and_decays_to_the_end_of_the_plan():
     config = {"lr": 0.01, "lr_schedule": "cosine", "warmup": 0.1, "lr_floor": 0.1}
     lrs = [schedule.lr_at(config, s, 100) for s in range(100)]

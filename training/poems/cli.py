@@ -82,6 +82,9 @@ def add_train(t: argparse.ArgumentParser) -> None:
     t.add_argument("--warmup", type=float, default=0.02, help="linear warm-up, as a fraction of the plan (0.02)")
     t.add_argument("--lr-floor", type=float, default=0.1, help="final learning rate as a fraction of --lr (0.1)")
     t.add_argument("--clip", type=float, default=0.0, help="clip the gradient to this global norm (default 0: off)")
+    t.add_argument("--weight-decay", type=float, default=0.0, metavar="W",
+                   help="decoupled weight decay (AdamW) of the kernels and the embedding, scaled by the learning "
+                        "rate each step, e.g. 0.1 (default 0: Adam)")
     t.add_argument("--average-from", type=float, default=None, metavar="F",
                    help="keep the running mean of the weights after every step from F x the plan on (stochastic "
                         "weight averaging, e.g. 0.5); evaluations score and keep the mean (default: off)")

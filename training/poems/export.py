@@ -138,6 +138,7 @@ def schedule_record(config: dict, state) -> dict:
     return {"carry": bool(config.get("carry")), "lr_schedule": config.get("lr_schedule"),
             "warmup": config.get("warmup"), "lr_floor": config.get("lr_floor"), "clip": config.get("clip"),
             **({"average_from": config["average_from"]} if config.get("average_from") is not None else {}),
+            **({"weight_decay": config["weight_decay"]} if config.get("weight_decay") else {}),
             "plan_from": state["plan_from"], "planned_steps": state.get("plan_steps"),
             "chosen_by_sizing": config.get("chosen", [])}
 
@@ -277,7 +278,7 @@ def export(args, studio: str, reader: Reader) -> int:
                 **({"hardware": ", ".join(filter(None, [trained_on, note]))} if trained_on else {}),
                 "best_epoch": state["best_epoch"],
                 "architecture": {**arch, "seq_len": config["seq_len"], "batch": config["batch"], "lr": config["lr"],
-                                 "optimizer": "Adam", **schedule_record(config, state)},
+                                 "optimizer": "AdamW" if config.get("weight_decay") else "Adam", **schedule_record(config, state)},
                 "split": f"validation = {split_text(config)}",
                 **({"init_from": init} if init else {}),
                 **({"stopped": state["finished"]} if state.get("finished") else {}),

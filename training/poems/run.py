@@ -163,6 +163,7 @@ def new_config(args, studio: str, reader: Reader) -> dict:
         "warmup": args.warmup,
         "lr_floor": args.lr_floor,
         "clip": args.clip,
+        "weight_decay": args.weight_decay,
         "average_from": args.average_from,
         "lr_decay": args.lr_decay,
         "lr_decay_after": args.lr_decay_after,

@@ -24,6 +24,18 @@ from training.kit.errors import UserError
 from training.poems.model import architecture, build_model, zero_states
 
 
+def make_optimizer(config: dict):
+    """Adam; with `weight_decay` > 0 AdamW, whose decoupled decay (var -= lr x decay x var each step, so it
+    follows the learning-rate schedule) shrinks the kernels and the embedding but not the biases."""
+    clip = config.get("clip") or None
+    decay = config.get("weight_decay") or 0.0
+    if not decay:
+        return keras.optimizers.Adam(config["lr"], global_clipnorm=clip)
+    optimizer = keras.optimizers.AdamW(config["lr"], weight_decay=decay, global_clipnorm=clip)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    return optimizer
+
+
 class Replicated:
     """The carry model, its optimizer and the training step on `strategy`."""
 
@@ -35,7 +47,7 @@ class Replicated:
         self.per_replica = self.batch // replicas
         with strategy.scope():
             self.model = build_model(vocab, **architecture(config), carry=True, kernel=config.get("lstm_kernel", "keras"))
-            self.optimizer = keras.optimizers.Adam(config["lr"], global_clipnorm=config.get("clip") or None)
+            self.optimizer = make_optimizer(config)
             self.optimizer.build(self.model.trainable_variables)
         ids = strategy.experimental_distribute_values_from_function(lambda ctx: tf.constant(ctx.replica_id_in_sync_group))
         self.replica_ids = [int(v) for v in strategy.experimental_local_results(ids)]
