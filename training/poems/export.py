@@ -138,6 +138,7 @@ def schedule_record(config: dict, state) -> dict:
     return {"carry": bool(config.get("carry")), "lr_schedule": config.get("lr_schedule"),
             "warmup": config.get("warmup"), "lr_floor": config.get("lr_floor"), "clip": config.get("clip"),
             **({"average_from": config["average_from"]} if config.get("average_from") is not None else {}),
+            **({"reset_rows": config["reset_rows"]} if config.get("reset_rows") else {}),
             **({"weight_decay": config["weight_decay"]} if config.get("weight_decay") else {}),
             "plan_from": state["plan_from"], "planned_steps": state.get("plan_steps"),
             "chosen_by_sizing": config.get("chosen", [])}
