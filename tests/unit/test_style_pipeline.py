@@ -320,3 +320,29 @@ def test_reflect_padded_run_exports_its_pad_layers(data, tmp_path):
     for case in ref["cases"]:
         y = export.predict(model, image, np.asarray(case["style"], np.float32))
         assert np.abs(y.ravel() - np.asarray(case["output"])).max() < 1e-2
+
+
+def test_widths_and_blocks_shape_the_light_network_through_resume_and_export(data, tmp_path, capsys):
+    """--widths/--blocks: the config keeps them, a resume rebuilds that network (its checkpoint loads), and the
+    export writes those layers; a malformed shape, or one for the Johnson network, is one error line."""
+    runs = tmp_path / "runs"
+    assert cli.main(train_args(data, runs, "wide", 2, "--widths", "8,16,24,16,8", "--blocks", "2")) == 0
+    config = json.loads((runs / "style" / "wide" / "config.json").read_text())
+    assert config["widths"] == [8, 16, 24, 16, 8] and config["blocks"] == 2
+    assert cli.main(train_args(data, runs, "wide", 3, "--resume")) == 0
+    trainer, step = restored(runs, "wide")
+    assert step == 3
+    sep = [l for l in trainer.model.layers if l.__class__.__name__ == "SeparableConv2D"]
+    assert [l.filters for l in sep] == [24] * 4 + [16, 8]  # two blocks of two, then the two upsampling stages
+    out = tmp_path / "exported" / "wide"
+    assert cli.main(["export", "--name", "wide", "--runs-dir", str(runs), "--out", str(out)]) == 0
+    layers = json.loads((out / "model.json").read_text())["modelTopology"]["model_config"]["config"]["layers"]
+    assert [l["config"]["filters"] for l in layers if l["class_name"] in ("Conv2D", "SeparableConv2D")] == \
+        [8, 16, 24, 24, 24, 24, 24, 16, 8, 3]
+    assert json.loads((out / "card.json").read_text())["parameters"] == trainer.model.count_params()
+    for bad, message in ((["--widths", "8,16,24"], "five positive channel counts"),
+                         (["--widths", "8,16,x,16,8"], "five positive channel counts"),
+                         (["--blocks", "-1"], "a count of residual blocks"),
+                         (["--arch", "johnson", "--blocks", "3"], "light network only")):
+        assert cli.main(train_args(data, runs, "bad", 1, *bad)) == 2
+        assert message in capsys.readouterr().err

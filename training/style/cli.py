@@ -50,6 +50,10 @@ def add_train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr-floor", type=float, default=0.1, help="with --lr-decay-steps: the final fraction of --lr (0.1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--min-scale", type=float, default=0.5, help="smallest random crop, as a fraction of the short side")
+    p.add_argument("--widths", default=None, metavar="W1,W2,WR,U1,U2",
+                   help="light network only: channels of the two downsampling convs, the residual trunk and the two "
+                        "upsampling stages (default 16,32,64,32,16)")
+    p.add_argument("--blocks", type=int, default=None, help="light network only: residual blocks (default 4)")
     p.add_argument("--padding", choices=["zeros", "reflect"], default="zeros",
                    help="the network's border: zeros (Keras 'same') or reflect (mirror padding before every convolution)")
     p.add_argument("--holdout", default=",".join(data.DEFAULT_HOLDOUT), help="comma-separated content names kept out")

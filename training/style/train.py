@@ -76,7 +76,8 @@ class Trainer:
         keras.utils.set_random_seed(config["seed"])
         with self.strategy.scope():
             self.lossnet = LossNet(config["loss_net"], config.get("vgg_weights"), centre_gram=config.get("centre_gram", []))
-            self.model = build_transformer(config["arch"], self.num_styles, padding=config.get("padding", "zeros"))
+            self.model = build_transformer(config["arch"], self.num_styles, padding=config.get("padding", "zeros"),
+                                           **net_shape(config))
             self.optimizer = keras.optimizers.Adam(config["lr"])
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
@@ -164,8 +165,38 @@ def train_config(args) -> dict:
         "centre_gram": centre_gram(args),
         # only when set, so the configs (and cards) of earlier runs read as before
         **({"padding": args.padding} if args.padding != "zeros" else {}),
+        **shape_args(args),
         **({"lr_decay_steps": args.lr_decay_steps, "lr_floor": args.lr_floor} if args.lr_decay_steps else {}),
     }
+
+
+def shape_args(args) -> dict:
+    """--widths / --blocks as config keys (only when given; light network only)."""
+    out = {}
+    if getattr(args, "widths", None):
+        try:
+            widths = [int(w) for w in args.widths.split(",")]
+        except ValueError:
+            widths = []
+        if len(widths) != 5 or min(widths) < 1:
+            raise UserError(f"--widths {args.widths}: five positive channel counts W1,W2,WR,U1,U2, e.g. 16,32,64,32,16")
+        out["widths"] = widths
+    if getattr(args, "blocks", None) is not None:
+        if args.blocks < 0:
+            raise UserError(f"--blocks {args.blocks}: a count of residual blocks, 0 or more")
+        out["blocks"] = args.blocks
+    if out and args.arch != "light":
+        raise UserError("--widths and --blocks shape the light network only (not --arch johnson)")
+    return out
+
+
+def net_shape(config: dict) -> dict:
+    """build_transformer's widths/blocks from a run config (the defaults when it has none)."""
+    from training.style.nets import LIGHT_BLOCKS, LIGHT_WIDTHS
+
+    if config["arch"] != "light":
+        return {}
+    return {"widths": tuple(config.get("widths", LIGHT_WIDTHS)), "blocks": int(config.get("blocks", LIGHT_BLOCKS))}
 
 
 def lr_at(config: dict, step: int) -> float:
