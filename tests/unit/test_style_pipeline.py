@@ -161,6 +161,39 @@ def test_report_and_export_round_trip(trained, tmp_path):
     cache = json.loads((runs / "style" / "straight" / "gatys_cache.json").read_text())
     assert sorted(v["total"] for v in cache.values()) == sorted(r["total"] for r in report["gatys"]["rows"])
     assert (runs / "style" / "straight" / "report" / "photo5_checks.png").exists()
+    # Gatys' loss after every iteration is kept, and the iteration that reaches the fast net's loss read from it
+    histories = json.loads((runs / "style" / "straight" / "gatys_history.json").read_text())
+    assert set(histories) == set(cache) and all(2 <= len(h) <= 4 and h[-1] < h[0] for h in histories.values())
+    for row in report["gatys"]["rows"]:
+        h = next(h for k, h in histories.items() if json.loads(k)[2] == row["style"])
+        assert h[-1] == pytest.approx(row["total"], rel=1e-5)
+        m = row["matched_at_iteration"]
+        assert m is None or (0 <= m < len(h) and all(x > h[m] for x in h[:m]))
+    # held-out judges (default seeds 1-4): the same images scored by loss networks the run never used,
+    # recomputed here from the saved Gatys PNG and the fast network's output
+    judges = report["gatys"]["judges"]
+    assert judges["seeds"] == [1, 2, 3, 4] and len(judges["per_judge"]) == 4
+    trainer, _ = restored(runs, "straight")
+    name, img = trainer.eval[0]
+    per_pair = []
+    for s in range(trainer.num_styles):
+        with Image.open(runs / "style" / "straight" / "report" / "gatys" / f"{name}_{trainer.style_ids[s]}.png") as im:
+            g = np.asarray(im.convert("RGB"), np.float32)
+        judge = LossNet("random", seed=1, centre_gram=trainer.config["centre_gram"])
+        feats = judge.features(img[None].astype(np.float32))
+        target = judge.style_targets(trainer.style_images[s])
+        f_out = trainer.stylise(img, np.eye(trainer.num_styles)[s])[0]
+        per_pair.append((float(judge.losses(f_out[None], feats, target, trainer.weights)["total"]),
+                         float(judge.losses(g[None], feats, target, trainer.weights)["total"])))
+    first = judges["per_judge"][0]
+    assert first["seed"] == 1
+    assert first["fast_mean"] == pytest.approx(np.mean([f for f, _ in per_pair]), rel=1e-4)
+    assert first["gatys_mean"] == pytest.approx(np.mean([g for _, g in per_pair]), rel=1e-4)
+    assert first["ratio_fast_to_gatys"] == pytest.approx(np.mean([f / g for f, g in per_pair]), rel=1e-4)
+    # another seed is another judge: its scores differ from the run's own loss network's
+    assert abs(first["gatys_mean"] - report["gatys"]["mean"]["total"]) > 1e-3 * report["gatys"]["mean"]["total"]
+    assert judges["ratio_fast_to_gatys"] == pytest.approx(np.mean([j["ratio_fast_to_gatys"] for j in judges["per_judge"]]))
+    assert "Held-out judges" in (runs / "style" / "straight" / "report.md").read_text()
 
     out = tmp_path / "exported" / "straight"
     assert cli.main(["export", "--name", "straight", "--runs-dir", str(runs), "--out", str(out)]) == 0
@@ -181,6 +214,8 @@ def test_report_and_export_round_trip(trained, tmp_path):
     assert all(0 <= r["stripes"] <= 1 for r in report["fast"]["rows"] + report["gatys"]["rows"])
     assert "Stripes (share of spectral energy" in (runs / "style" / "straight" / "report.md").read_text()
     assert "3 iterations" in card["metrics_method"]["gatys_loss_reference"]
+    assert card["metrics"]["ratio_to_gatys_held_out_judges"] == pytest.approx(judges["ratio_fast_to_gatys"])
+    assert card["metrics"]["ratio_to_gatys_per_judge"]["1"] == pytest.approx(first["ratio_fast_to_gatys"])
     # the card's command: the training (with the steps trained), the report, the export
     train_cmd, report_cmd, export_cmd = card["training"]["command"].split(" && ")
     assert train_cmd.startswith("python -m training style train --name straight ") and "--steps 4" in train_cmd
@@ -346,3 +381,45 @@ def test_widths_and_blocks_shape_the_light_network_through_resume_and_export(dat
                          (["--arch", "johnson", "--blocks", "3"], "light network only")):
         assert cli.main(train_args(data, runs, "bad", 1, *bad)) == 2
         assert message in capsys.readouterr().err
+
+
+def test_loss_seeds_train_with_one_member_per_step_and_judges_must_be_new(data, tmp_path, capsys):
+    """--loss-seeds: the config keeps the bank, a step trains with member step % K (its terms are that member's
+    loss), the bank's loss is the members' mean, a resume continues; malformed seeds, a VGG16 bank and a judge
+    the run trained with are refused as one error line."""
+    import tensorflow as tf
+
+    from training.style.losses import LossBank
+
+    runs = tmp_path / "runs"
+    assert cli.main(train_args(data, runs, "bank", 2, "--loss-seeds", "20160,7")) == 0
+    config = json.loads((runs / "style" / "bank" / "config.json").read_text())
+    assert config["loss_seeds"] == [20160, 7]
+    assert cli.main(train_args(data, runs, "bank", 3, "--resume")) == 0
+    trainer, step = restored(runs, "bank")
+    assert step == 3 and isinstance(trainer.lossnet, LossBank) and trainer.lossnet.seeds == [20160, 7]
+    assert [trainer.member_for(k) for k in range(4)] == [0, 1, 0, 1]
+    images, style = trainer.batch(5)
+    x = tf.constant(images, tf.float32)
+    onehot = tf.one_hot([style] * len(images), trainer.num_styles)
+    out = trainer.model([x, onehot], training=True)
+    seven = LossNet("random", seed=7, centre_gram=config["centre_gram"])
+    grams7 = [g[style] for g in trainer.member_grams[1]]
+    np.testing.assert_allclose(np.asarray(grams7[0]), np.asarray(seven.style_targets(trainer.style_images[style])[0]), rtol=1e-5)
+    expected = seven.losses(out, seven.features(x), grams7, trainer.weights)
+    own = trainer.members[0].losses(out, trainer.members[0].features(x), [g[style] for g in trainer.member_grams[0]],
+                                    trainer.weights)
+    assert abs(float(own["total"]) - float(expected["total"])) > 1e-4  # two different loss networks
+    bank = trainer.lossnet.losses(out, trainer.lossnet.features(x), trainer.targets(style), trainer.weights)
+    assert float(bank["total"]) == pytest.approx((float(own["total"]) + float(expected["total"])) / 2, rel=1e-5)
+    got = trainer.train_step(images, style, 1)
+    assert float(got["total"]) == pytest.approx(float(expected["total"]), rel=1e-4)
+    for bad, message in ((["--loss-seeds", "1,1"], "distinct non-negative integer seeds"),
+                         (["--loss-seeds", "1,x"], "distinct non-negative integer seeds"),
+                         (["--loss-seeds", "1,2", "--loss-net", "vgg16", "--vgg-weights", str(tmp_path / "none.h5")],
+                          "random-filter loss networks")):
+        assert cli.main(train_args(data, runs, "badbank", 1, *bad)) == 2
+        assert message in capsys.readouterr().err
+    assert cli.main(["report", "--name", "bank", "--runs-dir", str(runs), "--gatys-iterations", "1",
+                     "--gatys-images", "1", "--judge-seeds", "3,7"]) == 2
+    assert "seed 7 is a loss network the run trained with" in capsys.readouterr().err

@@ -54,6 +54,9 @@ def add_train(p: argparse.ArgumentParser) -> None:
                    help="light network only: channels of the two downsampling convs, the residual trunk and the two "
                         "upsampling stages (default 16,32,64,32,16)")
     p.add_argument("--blocks", type=int, default=None, help="light network only: residual blocks (default 4)")
+    p.add_argument("--loss-seeds", default=None, metavar="S1,S2,...",
+                   help="random loss network only: a bank of loss networks of these seeds (default: one, seed 20160); "
+                        "each step trains with one of them in turn, Gatys and the reports use their mean")
     p.add_argument("--padding", choices=["zeros", "reflect"], default="zeros",
                    help="the network's border: zeros (Keras 'same') or reflect (mirror padding before every convolution)")
     p.add_argument("--holdout", default=",".join(data.DEFAULT_HOLDOUT), help="comma-separated content names kept out")
@@ -71,6 +74,9 @@ def add_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gatys-iterations", type=int, default=60)
     p.add_argument("--gatys-images", type=int, default=2, help="how many held-out photos get a Gatys reference (x every style)")
     p.add_argument("--snapshot", type=int, default=None, help="evaluate the snapshot of this step instead of the checkpoint")
+    p.add_argument("--judge-seeds", default="1,2,3,4", metavar="S1,S2,...",
+                   help="random loss networks of these seeds, new to the run, also score the fast and Gatys images of "
+                        "the Gatys pairs (held-out judges; '' for none)")
     cli.add_machine(p)
 
 

@@ -170,7 +170,7 @@ class LossNet:
 
     def __init__(self, kind: str = "random", vgg_weights: str | Path | None = None, seed: int = RANDOM_SEED,
                  centre_gram=()):
-        self.kind = kind
+        self.kind, self.seed = kind, seed
         if kind == "random":
             self.model = build_random_net(seed)
             self.names = [n for n, _ in RANDOM_NET]
@@ -225,3 +225,52 @@ class LossNet:
         t = tv_loss(images)
         total = weights["content"] * c + weights["style"] * s + weights["tv"] * t
         return {"total": total, "content": c, "style": s, "tv": t}
+
+
+class LossBank:
+    """Several random-filter loss networks (one per seed, same layout and centring) as one loss: the
+    features and style targets per member, every loss term the mean over the members. Training with
+    `--loss-seeds` follows one member per step (step modulo their number); Gatys and the reports use
+    the mean. The same interface as `LossNet` (features, style_targets, losses), so `gatys_optimize`
+    takes either."""
+
+    def __init__(self, members: list[LossNet]):
+        self.members = list(members)
+        first = self.members[0]
+        self.kind, self.centred = first.kind, first.centred
+        self.style_layers, self.content_layers = first.style_layers, first.content_layers
+        self.seeds = [m.seed for m in self.members]
+        self.description = (f"the mean of {len(self.members)} loss networks of seeds {', '.join(map(str, self.seeds))}, "
+                            f"each {first.description.replace(f'seed {first.seed}', 'its seed')}")
+
+    def features(self, images) -> list:
+        return [m.features(images) for m in self.members]
+
+    def style_targets(self, style_image) -> list:
+        return [m.style_targets(style_image) for m in self.members]
+
+    def losses(self, images, content_feats: list, style_grams: list, weights: dict) -> dict:
+        terms = [m.losses(images, f, g, weights) for m, f, g in zip(self.members, content_feats, style_grams)]
+        return {k: tf.add_n([t[k] for t in terms]) / len(terms) for k in terms[0]}
+
+
+def loss_net_for(kind: str, vgg_weights=None, centre_gram=(), seeds=None):
+    """The loss of a run: one `LossNet` (`seeds` None or one seed), or a `LossBank` of random-filter
+    networks of several seeds."""
+    seeds = list(seeds or [RANDOM_SEED])
+    if len(seeds) == 1:
+        return LossNet(kind, vgg_weights, seed=seeds[0], centre_gram=centre_gram)
+    if kind != "random":
+        raise UserError("--loss-seeds: several seeds need the random loss network (--loss-net random)")
+    return LossBank([LossNet(kind, seed=s, centre_gram=centre_gram) for s in seeds])
+
+
+def parse_seeds(text: str, flag: str) -> list[int]:
+    """A comma-separated list of distinct non-negative integer seeds, or a one-line error."""
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise UserError(f"{flag} {text}: distinct non-negative integer seeds, comma-separated, e.g. 20160,11,12")
+    return seeds

@@ -63,6 +63,13 @@ def gather(arch: str, report: dict | None, compare: dict | None, wall_time_s) ->
                             "gatys_iterations": report["gatys"]["iterations"],
                             "fast_loss_same_pairs": report["gatys"]["fast_mean_same_pairs"],
                             "ratio_to_gatys": report["gatys"]["ratio_fast_to_gatys"]})
+            if report["gatys"].get("matched_at_iteration_median") is not None:
+                metrics["gatys_iterations_matched"] = report["gatys"]["matched_at_iteration_median"]
+            judges = report["gatys"].get("judges")
+            if judges:
+                metrics.update({"ratio_to_gatys_held_out_judges": judges["ratio_fast_to_gatys"],
+                                "ratio_to_gatys_per_judge": {str(j["seed"]): j["ratio_fast_to_gatys"]
+                                                             for j in judges["per_judge"]}})
     if not compare:
         return metrics
     # main numbers: the other run as trained (its final checkpoint); equal-step numbers: snapshots
@@ -153,6 +160,16 @@ def methods(metrics: dict, f: dict) -> dict[str, str]:
         "fast_loss_same_pairs": f"mean total loss of {fast} on the same {gatys_pairs} as gatys_loss_reference",
         "ratio_to_gatys": "mean over those pairs of fast-network total loss / Gatys total loss (1: as good as the "
                           "per-image optimisation)",
+        "gatys_iterations_matched": (
+            "median over the pairs of gatys_loss_reference of the first L-BFGS iteration at which the Gatys image's loss "
+            "is at or below the fast network's loss on the same pair (0: the content photo itself; absent when the median "
+            "pair is not matched within gatys_iterations); Johnson et al. 2016 report their VGG-16 network as comparable to 50 to 100 iterations"),
+        "ratio_to_gatys_held_out_judges": (
+            f"ratio_to_gatys with the loss measured by random-filter loss networks of other seeds (held-out judges: "
+            f"the same layout, centring, weights and style-image size, filters that neither the network's training nor "
+            f"the Gatys optimisation saw): the same fast outputs and Gatys images (the saved, rounded PNGs) on the same "
+            f"{gatys_pairs}, the mean over the judges of the mean per-pair ratio"),
+        "ratio_to_gatys_per_judge": "the per-judge ratios behind ratio_to_gatys_held_out_judges, keyed by judge seed",
         "stripes": f"mean over {photos} x all {S} styles, of {fast}, of the share of the output's spectral energy in "
                    f"narrow peaks at the frequencies of stripes repeating every 2, 4 or 8 px along y or x (luminance, "
                    f"mean removed, 2-D Hann window, FFT; power on those 3-bin-wide lines above the local background, "

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from training.kit import command, runs
+from training.kit.errors import UserError
 from training.kit.files import read_json, write_json
 from training.kit.machine import set_threads
 from training.style import data
@@ -70,7 +71,7 @@ def evaluate_fast(trainer: Trainer) -> list[dict]:
         feats = trainer.lossnet.features(x)
         outs = trainer.stylise(np.repeat(x, trainer.num_styles, 0), np.eye(trainer.num_styles))
         for s in range(trainer.num_styles):
-            terms = trainer.lossnet.losses(tf.constant(outs[s:s + 1]), feats, [g[s] for g in trainer.grams], trainer.weights)
+            terms = trainer.lossnet.losses(tf.constant(outs[s:s + 1]), feats, trainer.targets(s), trainer.weights)
             rows.append({"image": name, "style": trainer.style_ids[s], **terms_row(terms), "stripes": stripe_excess(outs[s])})
     return rows
 
@@ -122,29 +123,84 @@ def gatys_reference(args, run: Path, config: dict, trainer: Trainer) -> dict:
     compare_dir = run / "report"
     cache_path = run / "gatys_cache.json"
     cache = read_json(cache_path) if cache_path.exists() else {}
-    rows = []
+    history_path = run / "gatys_history.json"
+    histories = read_json(history_path) if history_path.exists() else {}
+    rows, judged = [], []
     for i, (name, img, s) in enumerate(pairs):
         sid = trainer.style_ids[s]
         key = json.dumps([GATYS_CACHE_VERSION, name, sid, args.gatys_iterations, list(img.shape), trainer.weights,
                           trainer.lossnet.description, config["style_size"]])
         png = compare_dir / "gatys" / f"{name}_{sid}.png"
-        if key in cache and png.exists():
+        if key in cache and key in histories and png.exists():
             final = cache[key]
-            with Image.open(png) as im:
-                image = np.asarray(im.convert("RGB"), np.float32)
         else:
-            image, final, _ = gatys_optimize(img, trainer.style_images[s], trainer.lossnet, trainer.weights,
-                                             args.gatys_iterations)
+            # a no-op callback makes gatys_optimize record the loss after every iteration
+            image, final, history = gatys_optimize(img, trainer.style_images[s], trainer.lossnet, trainer.weights,
+                                                   args.gatys_iterations, callback=lambda *_: None)
             data.save_png(image, png)
-            cache[key] = final
+            cache[key], histories[key] = final, history
             write_json(cache_path, cache)
-        rows.append({"image": name, "style": sid, **terms_row(final), "stripes": stripe_excess(image)})
+            write_json(history_path, histories)
+        with Image.open(png) as im:  # the saved (rounded) image, fresh or cached, is what the judges see
+            image = np.asarray(im.convert("RGB"), np.float32)
         fast_out = trainer.stylise(img, np.eye(trainer.num_styles)[s])[0]
+        fast_total = float(trainer.lossnet.losses(fast_out[None], trainer.lossnet.features(img[None].astype(np.float32)),
+                                                  trainer.targets(s), trainer.weights)["total"])
+        rows.append({"image": name, "style": sid, **terms_row(final), "stripes": stripe_excess(image),
+                     "matched_at_iteration": matched_at(histories[key], fast_total)})
+        judged.append((img, s, fast_out, image))
         data.save_png(np.concatenate([img, fast_out, image], axis=1), compare_dir / f"{name}_{sid}.png")
         bar.update(i + 1, f"{name}/{sid} {final['total']:.4f}")
     bar.close()
+    matched = [r["matched_at_iteration"] for r in rows]
     return {"iterations": args.gatys_iterations, "init": "content image", "seconds": round(time.monotonic() - t0, 1),
-            "mean": {k: mean(rows, k) for k in TERMS}, "rows": rows}
+            "mean": {k: mean(rows, k) for k in TERMS}, "rows": rows,
+            # the fast network's loss equals Gatys' after this many L-BFGS iterations (median over the pairs;
+            # None for a pair Gatys never reaches down to within its iterations)
+            "matched_at_iteration_median": finite_or_none(np.median([m if m is not None else np.inf for m in matched])),
+            "judges": judge_reference(args, config, trainer, judged)}
+
+
+def finite_or_none(x) -> float | None:
+    """JSON has no infinity: None stands for it."""
+    return float(x) if np.isfinite(x) else None
+
+
+def matched_at(history: list[float], fast_total: float) -> int | None:
+    """The first L-BFGS iteration (0: the content photo itself) whose Gatys loss is at or below
+    `fast_total`; None when none of them is."""
+    return next((i for i, h in enumerate(history) if h <= fast_total), None)
+
+
+def judge_reference(args, config: dict, trainer: Trainer, judged: list) -> dict | None:
+    """The fast outputs and the Gatys images of the same pairs, scored by random-filter loss networks of
+    other seeds (`--judge-seeds`): same layout, centring, weights and style-image size, but filters that
+    neither the network's training nor the Gatys optimisation saw (held-out judges, as the photos are
+    held out). None without judges, or for a VGG16 run."""
+    import tensorflow as tf
+
+    from training.style.losses import LossNet, RANDOM_SEED, parse_seeds
+
+    if not args.judge_seeds or config["loss_net"] != "random":
+        return None
+    seeds = parse_seeds(args.judge_seeds, "--judge-seeds")
+    trained = config.get("loss_seeds") or [RANDOM_SEED]
+    if set(seeds) & set(trained):
+        raise UserError(f"--judge-seeds {args.judge_seeds}: seed {sorted(set(seeds) & set(trained))[0]} is a loss "
+                        f"network the run trained with ({', '.join(map(str, trained))}); a judge must be new to it")
+    per_judge = []
+    for seed in seeds:
+        judge = LossNet("random", seed=seed, centre_gram=config.get("centre_gram", []))
+        targets = [judge.style_targets(im) for im in trainer.style_images]
+        fast, gatys = [], []
+        for img, s, fast_out, image in judged:
+            feats = judge.features(tf.constant(img[None], tf.float32))
+            fast.append(float(judge.losses(fast_out[None], feats, targets[s], trainer.weights)["total"]))
+            gatys.append(float(judge.losses(image[None], feats, targets[s], trainer.weights)["total"]))
+        per_judge.append({"seed": seed, "fast_mean": float(np.mean(fast)), "gatys_mean": float(np.mean(gatys)),
+                          "ratio_fast_to_gatys": float(np.mean(np.array(fast) / np.array(gatys)))})
+    return {"seeds": seeds, "per_judge": per_judge,
+            "ratio_fast_to_gatys": float(np.mean([j["ratio_fast_to_gatys"] for j in per_judge]))}
 
 
 def pair_key(row: dict) -> tuple[str, str]:
@@ -205,6 +261,15 @@ def report_markdown(r: dict) -> str:
                       f"{g['fast_mean_same_pairs']:.4f} vs Gatys {m['total']:.4f}; mean per-pair ratio fast/Gatys = "
                       f"{g['ratio_fast_to_gatys']:.3f}.",
                   "Side-by-side images (content | fast | Gatys) are in report/."]
+        if g.get("matched_at_iteration_median") is not None:
+            lines.append(f"Gatys reaches the fast network's loss after {g['matched_at_iteration_median']:g} L-BFGS "
+                         f"iterations (median over the pairs).")
+        j = g.get("judges")
+        if j:
+            lines += ["", "Held-out judges (random loss networks of other seeds; neither the network nor Gatys saw them): "
+                      "per-pair ratio fast/Gatys " + ", ".join(f"seed {x['seed']} {x['ratio_fast_to_gatys']:.3f}"
+                                                               for x in j["per_judge"])
+                      + f"; mean {j['ratio_fast_to_gatys']:.3f}."]
     lines += ["", "Per held-out photo and style (fast network):", "",
               "| photo | style | total | content | style | tv |", "|---|---|---|---|---|---|"]
     for x in r["fast"]["rows"]:

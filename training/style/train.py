@@ -33,7 +33,7 @@ STUDIO = "style"
 # the config keys that define what a run trains (the comparison in `export` lists those that differ)
 TRAIN_KEYS = ("arch", "styles", "content", "size", "style_size", "batch", "lr", "style_weight", "content_weight",
               "tv_weight", "loss_net", "vgg_weights", "seed", "skimage", "holdout", "min_scale", "centre_gram",
-              "padding", "lr_decay_steps", "lr_floor")
+              "padding", "lr_decay_steps", "lr_floor", "loss_seeds")
 LOG_FIELDS = ["step", "style", "loss", "content", "style_loss", "tv", "wall_time_s"]
 
 
@@ -58,7 +58,7 @@ class Trainer:
         import tensorflow as tf
         import tf_keras as keras
 
-        from training.style.losses import LossNet
+        from training.style.losses import loss_net_for
         from training.style.nets import build_transformer
 
         self.config, self.run = config, Path(home)
@@ -75,7 +75,10 @@ class Trainer:
 
         keras.utils.set_random_seed(config["seed"])
         with self.strategy.scope():
-            self.lossnet = LossNet(config["loss_net"], config.get("vgg_weights"), centre_gram=config.get("centre_gram", []))
+            # one loss network, or with --loss-seeds a bank of them (training follows one member per step)
+            self.lossnet = loss_net_for(config["loss_net"], config.get("vgg_weights"), config.get("centre_gram", []),
+                                        config.get("loss_seeds"))
+            self.members = getattr(self.lossnet, "members", [self.lossnet])
             self.model = build_transformer(config["arch"], self.num_styles, padding=config.get("padding", "zeros"),
                                            **net_shape(config))
             self.optimizer = keras.optimizers.Adam(config["lr"])
@@ -83,41 +86,55 @@ class Trainer:
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.ckpt = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer, step=self.step)
         self.manager = tf.train.CheckpointManager(self.ckpt, str(self.run / "ckpt"), max_to_keep=1)
-        per_style = [self.lossnet.style_targets(s) for s in self.style_images]
-        # grams[l]: [S, C, C] for style layer l
-        self.grams = [tf.stack([g[l] for g in per_style]) for l in range(len(self.lossnet.style_layers))]
-        self._distributed_step = tf.function(self._global_step, reduce_retracing=True)
+        # member_grams[k][l]: [S, C, C], member k's Gram targets of every style at style layer l
+        self.member_grams = []
+        for member in self.members:
+            per_style = [member.style_targets(s) for s in self.style_images]
+            self.member_grams.append([tf.stack([g[l] for g in per_style]) for l in range(len(member.style_layers))])
+        self.grams = self.member_grams[0]
+        self._distributed_steps = [tf.function(lambda i, s, k=k: self._global_step(i, s, k), reduce_retracing=True)
+                                   for k in range(len(self.members))]
 
-    def _replica_step(self, images, style_index):
+    def targets(self, style_index: int) -> list:
+        """What `self.lossnet.losses` takes as the style targets of painting `style_index`."""
+        per_member = [[g[style_index] for g in grams] for grams in self.member_grams]
+        return per_member if len(self.members) > 1 else per_member[0]
+
+    def member_for(self, step: int) -> int:
+        """The loss network step `step` (0-based) trains with: step modulo the number of members."""
+        return step % len(self.members)
+
+    def _replica_step(self, images, style_index, member: int = 0):
         import tensorflow as tf
 
+        lossnet, grams = self.members[member], self.member_grams[member]
         onehot = tf.one_hot(tf.fill([tf.shape(images)[0]], style_index), self.num_styles)
-        content_feats = self.lossnet.features(images)
-        targets = [g[style_index] for g in self.grams]
+        content_feats = lossnet.features(images)
+        targets = [g[style_index] for g in grams]
         with tf.GradientTape() as tape:
             out = self.model([images, onehot], training=True)
-            terms = self.lossnet.losses(out, content_feats, targets, self.weights)
+            terms = lossnet.losses(out, content_feats, targets, self.weights)
             share = terms["total"] / self.replicas  # the optimizer sums the replicas' gradients
         grads = tape.gradient(share, self.model.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
         return terms
 
-    def _global_step(self, images, style_index):
+    def _global_step(self, images, style_index, member: int = 0):
         import tensorflow as tf
 
-        terms = self.strategy.run(self._replica_step, args=(images, style_index))
+        terms = self.strategy.run(self._replica_step, args=(images, style_index, member))
         return {k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in terms.items()}
 
-    def train_step(self, images, style_index) -> dict:
-        """One optimizer step on the global batch `images` [B, H, W, 3] with painting `style_index`;
-        the loss terms (means over the batch)."""
+    def train_step(self, images, style_index, member: int = 0) -> dict:
+        """One optimizer step on the global batch `images` [B, H, W, 3] with painting `style_index` and
+        loss network `member` (of --loss-seeds); the loss terms (means over the batch)."""
         import tensorflow as tf
 
         if self.replicas > 1:
             images = self.strategy.experimental_distribute_values_from_function(ReplicaSlices(images, self.replicas))
         else:
             images = tf.constant(images, tf.float32)
-        return self._distributed_step(images, tf.constant(style_index, tf.int32))
+        return self._distributed_steps[member](images, tf.constant(style_index, tf.int32))
 
     def agree(self, flag: bool) -> bool:
         """True when any worker says so (multiworker: every worker must stop at the same step)."""
@@ -166,6 +183,7 @@ def train_config(args) -> dict:
         # only when set, so the configs (and cards) of earlier runs read as before
         **({"padding": args.padding} if args.padding != "zeros" else {}),
         **shape_args(args),
+        **loss_seeds(args),
         **({"lr_decay_steps": args.lr_decay_steps, "lr_floor": args.lr_floor} if args.lr_decay_steps else {}),
     }
 
@@ -188,6 +206,19 @@ def shape_args(args) -> dict:
     if out and args.arch != "light":
         raise UserError("--widths and --blocks shape the light network only (not --arch johnson)")
     return out
+
+
+def loss_seeds(args) -> dict:
+    """--loss-seeds as a config key (only when given): the seeds of a bank of random loss networks."""
+    from training.style.losses import parse_seeds
+
+    text = getattr(args, "loss_seeds", None)
+    if not text:
+        return {}
+    seeds = parse_seeds(text, "--loss-seeds")
+    if args.loss_net != "random":
+        raise UserError("--loss-seeds: seeds choose random-filter loss networks (--loss-net random)")
+    return {"loss_seeds": seeds}
 
 
 def net_shape(config: dict) -> dict:
@@ -267,7 +298,8 @@ class Session:
         images, style_index = self.trainer.batch(step)
         if self.trainer.config.get("lr_decay_steps"):
             self.trainer.optimizer.learning_rate.assign(lr_at(self.trainer.config, step))
-        terms = {k: float(v) for k, v in self.trainer.train_step(images, style_index).items()}
+        member = self.trainer.member_for(step)
+        terms = {k: float(v) for k, v in self.trainer.train_step(images, style_index, member).items()}
         self.trainer.step.assign(step + 1)
         append_csv(self.log_path, {
             "step": step + 1, "style": style_index, "loss": f"{terms['total']:.6f}", "content": f"{terms['content']:.6f}",
