@@ -423,3 +423,4 @@ def test_loss_seeds_train_with_one_member_per_step_and_judges_must_be_new(data, 
     assert cli.main(["report", "--name", "bank", "--runs-dir", str(runs), "--gatys-iterations", "1",
                      "--gatys-images", "1", "--judge-seeds", "3,7"]) == 2
     assert "seed 7 is a loss network the run trained with" in capsys.readouterr().err
+    assert not (runs / "style" / "bank" / "gatys_cache.json").exists()  # refused before any Gatys optimisation

@@ -3,7 +3,9 @@
 `report` measures a run's fast network (its checkpoint, or a snapshot with `--snapshot STEP`) on
 every held-out photo x painting with the run's own loss network and weights, times a 256x256
 prediction on this CPU, and optimises a Gatys reference for the first `--gatys-images` photos x
-every painting (cached per run: it does not depend on the fast network). It writes report.json
+every painting (cached per run: it does not depend on the fast network), with the iteration at which Gatys
+reaches the fast network's loss and both scored again by held-out judges (`--judge-seeds`: random loss
+networks of seeds the run never trained with). It writes report.json
 (report_stepNNNNNN.json for a snapshot) and report.md into the run folder; `export` reads them.
 """
 from __future__ import annotations
@@ -172,6 +174,21 @@ def matched_at(history: list[float], fast_total: float) -> int | None:
     return next((i for i, h in enumerate(history) if h <= fast_total), None)
 
 
+def judge_seeds(args, config: dict) -> list[int]:
+    """The seeds of --judge-seeds (none for a VGG16 run), refused as one error line when malformed or when
+    one of them is a loss network the run trained with."""
+    from training.style.losses import RANDOM_SEED, parse_seeds
+
+    if not args.judge_seeds or config["loss_net"] != "random":
+        return []
+    seeds = parse_seeds(args.judge_seeds, "--judge-seeds")
+    trained = config.get("loss_seeds") or [RANDOM_SEED]
+    if set(seeds) & set(trained):
+        raise UserError(f"--judge-seeds {args.judge_seeds}: seed {sorted(set(seeds) & set(trained))[0]} is a loss "
+                        f"network the run trained with ({', '.join(map(str, trained))}); a judge must be new to it")
+    return seeds
+
+
 def judge_reference(args, config: dict, trainer: Trainer, judged: list) -> dict | None:
     """The fast outputs and the Gatys images of the same pairs, scored by random-filter loss networks of
     other seeds (`--judge-seeds`): same layout, centring, weights and style-image size, but filters that
@@ -179,15 +196,11 @@ def judge_reference(args, config: dict, trainer: Trainer, judged: list) -> dict 
     held out). None without judges, or for a VGG16 run."""
     import tensorflow as tf
 
-    from training.style.losses import LossNet, RANDOM_SEED, parse_seeds
+    from training.style.losses import LossNet
 
-    if not args.judge_seeds or config["loss_net"] != "random":
+    seeds = judge_seeds(args, config)
+    if not seeds:
         return None
-    seeds = parse_seeds(args.judge_seeds, "--judge-seeds")
-    trained = config.get("loss_seeds") or [RANDOM_SEED]
-    if set(seeds) & set(trained):
-        raise UserError(f"--judge-seeds {args.judge_seeds}: seed {sorted(set(seeds) & set(trained))[0]} is a loss "
-                        f"network the run trained with ({', '.join(map(str, trained))}); a judge must be new to it")
     per_judge = []
     for seed in seeds:
         judge = LossNet("random", seed=seed, centre_gram=config.get("centre_gram", []))
@@ -210,6 +223,8 @@ def pair_key(row: dict) -> tuple[str, str]:
 def report(args) -> int:
     """Held-out losses of a run (checkpoint or snapshot) vs. the Gatys reference, CPU timing"""
     run, config, state, trainer = load_run(args)
+    if args.gatys_iterations > 0:
+        judge_seeds(args, config)  # a bad --judge-seeds fails now, not after the Gatys optimisations
     if args.snapshot:
         trainer.model.load_weights(str(run / "snapshots" / f"step_{args.snapshot:06d}.weights.h5"))
         steps = args.snapshot
