@@ -176,11 +176,11 @@ def test_report_and_export_round_trip(trained, tmp_path):
     trainer, _ = restored(runs, "straight")
     name, img = trainer.eval[0]
     per_pair = []
+    judge = LossNet("random", seed=1, centre_gram=trainer.config["centre_gram"])
+    feats = judge.features(img[None].astype(np.float32))
     for s in range(trainer.num_styles):
         with Image.open(runs / "style" / "straight" / "report" / "gatys" / f"{name}_{trainer.style_ids[s]}.png") as im:
             g = np.asarray(im.convert("RGB"), np.float32)
-        judge = LossNet("random", seed=1, centre_gram=trainer.config["centre_gram"])
-        feats = judge.features(img[None].astype(np.float32))
         target = judge.style_targets(trainer.style_images[s])
         f_out = trainer.stylise(img, np.eye(trainer.num_styles)[s])[0]
         per_pair.append((float(judge.losses(f_out[None], feats, target, trainer.weights)["total"]),

@@ -260,9 +260,14 @@ def loss_net_for(kind: str, vgg_weights=None, centre_gram=(), seeds=None):
     seeds = list(seeds or [RANDOM_SEED])
     if len(seeds) == 1:
         return LossNet(kind, vgg_weights, seed=seeds[0], centre_gram=centre_gram)
-    if kind != "random":
-        raise UserError("--loss-seeds: several seeds need the random loss network (--loss-net random)")
+    check_bank(kind)
     return LossBank([LossNet(kind, seed=s, centre_gram=centre_gram) for s in seeds])
+
+
+def check_bank(kind: str) -> None:
+    """Seeds choose random-filter networks: a bank of any other loss network is a one-line error."""
+    if kind != "random":
+        raise UserError("--loss-seeds: seeds choose random-filter loss networks (--loss-net random)")
 
 
 def parse_seeds(text: str, flag: str) -> list[int]:

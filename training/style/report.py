@@ -114,9 +114,10 @@ def load_run(args):
     return run, config, state.data, Trainer(config, run)
 
 
-def gatys_reference(args, run: Path, config: dict, trainer: Trainer) -> dict:
+def gatys_reference(args, run: Path, config: dict, trainer: Trainer, fast: list[dict]) -> dict:
     """Gatys L-BFGS for the first --gatys-images held-out photos x every style, with side-by-side
-    images (content | fast | Gatys) in report/; results cached in gatys_cache.json."""
+    images (content | fast | Gatys) in report/; results cached in gatys_cache.json. `fast`: the rows of
+    `evaluate_fast`, whose losses the Gatys histories are matched against."""
     from PIL import Image
 
     pairs = [(n, img, s) for n, img in trainer.eval[:args.gatys_images] for s in range(trainer.num_styles)]
@@ -128,6 +129,7 @@ def gatys_reference(args, run: Path, config: dict, trainer: Trainer) -> dict:
     history_path = run / "gatys_history.json"
     histories = read_json(history_path) if history_path.exists() else {}
     rows, judged = [], []
+    fast_total = {pair_key(r): r["total"] for r in fast}
     for i, (name, img, s) in enumerate(pairs):
         sid = trainer.style_ids[s]
         key = json.dumps([GATYS_CACHE_VERSION, name, sid, args.gatys_iterations, list(img.shape), trainer.weights,
@@ -146,11 +148,9 @@ def gatys_reference(args, run: Path, config: dict, trainer: Trainer) -> dict:
         with Image.open(png) as im:  # the saved (rounded) image, fresh or cached, is what the judges see
             image = np.asarray(im.convert("RGB"), np.float32)
         fast_out = trainer.stylise(img, np.eye(trainer.num_styles)[s])[0]
-        fast_total = float(trainer.lossnet.losses(fast_out[None], trainer.lossnet.features(img[None].astype(np.float32)),
-                                                  trainer.targets(s), trainer.weights)["total"])
         rows.append({"image": name, "style": sid, **terms_row(final), "stripes": stripe_excess(image),
-                     "matched_at_iteration": matched_at(histories[key], fast_total)})
-        judged.append((img, s, fast_out, image))
+                     "matched_at_iteration": matched_at(histories[key], fast_total[(name, sid)])})
+        judged.append((name, img, s, fast_out, image))
         data.save_png(np.concatenate([img, fast_out, image], axis=1), compare_dir / f"{name}_{sid}.png")
         bar.update(i + 1, f"{name}/{sid} {final['total']:.4f}")
     bar.close()
@@ -205,9 +205,11 @@ def judge_reference(args, config: dict, trainer: Trainer, judged: list) -> dict 
     for seed in seeds:
         judge = LossNet("random", seed=seed, centre_gram=config.get("centre_gram", []))
         targets = [judge.style_targets(im) for im in trainer.style_images]
-        fast, gatys = [], []
-        for img, s, fast_out, image in judged:
-            feats = judge.features(tf.constant(img[None], tf.float32))
+        fast, gatys, photo_feats = [], [], {}
+        for name, img, s, fast_out, image in judged:
+            if name not in photo_feats:  # once per photo, not per photo x style
+                photo_feats[name] = judge.features(tf.constant(img[None], tf.float32))
+            feats = photo_feats[name]
             fast.append(float(judge.losses(fast_out[None], feats, targets[s], trainer.weights)["total"]))
             gatys.append(float(judge.losses(image[None], feats, targets[s], trainer.weights)["total"]))
         per_judge.append({"seed": seed, "fast_mean": float(np.mean(fast)), "gatys_mean": float(np.mean(gatys)),
@@ -239,7 +241,7 @@ def report(args) -> int:
               "python_cpu_ms_256": time_predict(trainer.model, trainer.num_styles, 256),
               "command": command.reproduce(STUDIO, "report", args.argv)}
     if args.gatys_iterations > 0:
-        gatys = gatys_reference(args, run, config, trainer)
+        gatys = gatys_reference(args, run, config, trainer, fast)
         pairs = {pair_key(g) for g in gatys["rows"]}
         fast_same = sorted((r for r in fast if pair_key(r) in pairs), key=pair_key)
         ratios = [f["total"] / g["total"] for f, g in zip(fast_same, sorted(gatys["rows"], key=pair_key))]

@@ -210,14 +210,13 @@ def shape_args(args) -> dict:
 
 def loss_seeds(args) -> dict:
     """--loss-seeds as a config key (only when given): the seeds of a bank of random loss networks."""
-    from training.style.losses import parse_seeds
+    from training.style.losses import check_bank, parse_seeds
 
     text = getattr(args, "loss_seeds", None)
     if not text:
         return {}
     seeds = parse_seeds(text, "--loss-seeds")
-    if args.loss_net != "random":
-        raise UserError("--loss-seeds: seeds choose random-filter loss networks (--loss-net random)")
+    check_bank(args.loss_net)
     return {"loss_seeds": seeds}
 
 
