@@ -73,6 +73,7 @@ export function musicLearnPanel(studio: MusicStudio, snapshots: SnapshotCache): 
             if (written) view.request();
             else view.now();
           },
+          flush: () => view.now(),
         };
       },
       async write(poet, seed, _length, signal, show) {

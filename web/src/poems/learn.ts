@@ -24,6 +24,8 @@ export interface LearnColumn {
   element: HTMLElement;
   /** The seed it was given and everything written after it so far. */
   show(seed: string, written: string): void;
+  /** Paints at once whatever `show` put off (called when the writing ends, before "Done"). */
+  flush?(): void;
 }
 
 export interface LearnVariant {
@@ -183,6 +185,7 @@ export class LearnPanel {
           ];
           this.status.textContent = this.variant.lengthInput ? `Writing ${length} characters with each…` : "Writing with each…";
           const results = await Promise.all(pairs.map((p) => this.variant.write(p.poet, seed, length, signal, (seedText, written) => p.view.text.show(seedText, written))));
+          for (const p of pairs) p.view.text.flush?.();
           const stopped = results.some((r) => r.stopped);
           this.status.textContent = stopped ? "Stopped." : `Done: ${this.variant.lengthInput ? `${length} characters each` : "both written"} (random seed ${seed}).`;
         } finally {
