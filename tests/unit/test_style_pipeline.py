@@ -383,6 +383,42 @@ def test_widths_and_blocks_shape_the_light_network_through_resume_and_export(dat
         assert message in capsys.readouterr().err
 
 
+def test_input_skip_feeds_the_photo_to_the_last_convolution_through_resume_and_export(data, tmp_path, capsys):
+    """--input-skip: the config keeps it, a resume rebuilds that network, the exported last convolution reads the
+    upsampled features and the scaled photo (a Concatenate of both), and the output depends on the photo's pixels
+    through that path; the Johnson network refuses it."""
+    import numpy as np
+    import tensorflow as tf
+
+    runs = tmp_path / "runs"
+    assert cli.main(train_args(data, runs, "skip", 2, "--input-skip")) == 0
+    config = json.loads((runs / "style" / "skip" / "config.json").read_text())
+    assert config["input_skip"] is True
+    assert cli.main(train_args(data, runs, "skip", 3, "--resume")) == 0
+    trainer, step = restored(runs, "skip")
+    assert step == 3
+    concat = trainer.model.get_layer("with_photo")
+    assert [t.name.split("/")[0] for t in concat.input] [1:] == ["scale_in"]
+    last = [l for l in trainer.model.layers if l.__class__.__name__ == "Conv2D"][-1]
+    assert last.kernel.shape[2] == 16 + 3  # the second upsampling stage's channels plus the photo's RGB
+    # The photo path carries signal: without the kernel's photo channels the output changes.
+    images, _ = trainer.batch(0)
+    inputs = [tf.constant(images[:1], tf.float32), tf.one_hot([0], trainer.num_styles)]
+    before = trainer.model(inputs, training=False).numpy()
+    kernel = last.kernel.numpy()
+    kernel[:, :, 16:, :] = 0.0
+    last.kernel.assign(kernel)
+    after = trainer.model(inputs, training=False).numpy()
+    assert np.abs(before - after).max() > 0.5
+    out = tmp_path / "exported" / "skip"
+    assert cli.main(["export", "--name", "skip", "--runs-dir", str(runs), "--out", str(out)]) == 0
+    layers = json.loads((out / "model.json").read_text())["modelTopology"]["model_config"]["config"]["layers"]
+    joined = [l for l in layers if l["class_name"] == "Concatenate"]
+    assert len(joined) == 1 and any(n[0] == "scale_in" for n in joined[0]["inbound_nodes"][0])
+    assert cli.main(train_args(data, runs, "bad", 1, "--arch", "johnson", "--input-skip")) == 2
+    assert "light network only" in capsys.readouterr().err
+
+
 def test_loss_seeds_train_with_one_member_per_step_and_judges_must_be_new(data, tmp_path, capsys):
     """--loss-seeds: the config keeps the bank, a step trains with member step % K (its terms are that member's
     loss), the bank's loss is the members' mean, a resume continues; malformed seeds, a VGG16 bank and a judge

@@ -54,6 +54,9 @@ def add_train(p: argparse.ArgumentParser) -> None:
                    help="light network only: channels of the two downsampling convs, the residual trunk and the two "
                         "upsampling stages (default 16,32,64,32,16)")
     p.add_argument("--blocks", type=int, default=None, help="light network only: residual blocks (default 4)")
+    p.add_argument("--input-skip", action="store_true",
+                   help="light network only: the last convolution also sees the photo (concatenated with the "
+                        "upsampled features)")
     p.add_argument("--loss-seeds", default=None, metavar="S1,S2,...",
                    help="random loss network only: a bank of loss networks of these seeds (default: one, seed 20160); "
                         "each step trains with one of them in turn, Gatys and the reports use their mean")

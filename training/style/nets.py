@@ -46,10 +46,13 @@ LIGHT_BLOCKS = 4
 
 def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float = DEFAULT_EPSILON,
                       widths: tuple = LIGHT_WIDTHS, blocks: int = LIGHT_BLOCKS,
-                      upsampling: str = "nearest", padding: str = "zeros") -> keras.Model:
+                      upsampling: str = "nearest", padding: str = "zeros", input_skip: bool = False) -> keras.Model:
     """`widths` (light only): channels of the two downsampling convs, the residual
     trunk, and the two upsampling stages. `upsampling`: "nearest" (the shipped models) or
-    "bilinear" (measured in benchmarks/style_stripes; the same weights fit both)."""
+    "bilinear" (measured in benchmarks/style_stripes; the same weights fit both).
+    `input_skip` (light only): the last convolution also sees the photo itself (its input is the
+    upsampled features concatenated with the scaled photo), so full-resolution detail that the
+    1/4-resolution trunk cannot carry reaches the output without being re-synthesised."""
     if upsampling not in ("nearest", "bilinear"):
         raise ValueError(f"unknown upsampling {upsampling!r} (nearest|bilinear)")
     if padding not in PADDINGS:
@@ -94,6 +97,9 @@ def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float =
         return sep(x, filters) if separable else conv(x, filters, 3)
 
     x = L.Rescaling(1.0 / 127.5, offset=-1.0, name="scale_in")(image)
+    photo = x
+    if input_skip and arch != "light":
+        raise ValueError("input_skip is for the light network only")
     if arch == "light":
         w1, w2, wr, u1, u2 = widths
         x = conv(x, w1, 5, 2)
@@ -105,6 +111,8 @@ def build_transformer(arch: str = "light", num_styles: int = 8, epsilon: float =
             x = L.Add(name=name("add"))([x, y])
         x = up(x, u1, separable=True)
         x = up(x, u2, separable=True)
+        if input_skip:
+            x = L.Concatenate(name="with_photo")([x, photo])
         x = last(x, 3)
     else:
         x = conv(x, 32, 9)

@@ -203,8 +203,10 @@ def shape_args(args) -> dict:
         if args.blocks < 0:
             raise UserError(f"--blocks {args.blocks}: a count of residual blocks, 0 or more")
         out["blocks"] = args.blocks
+    if getattr(args, "input_skip", False):
+        out["input_skip"] = True
     if out and args.arch != "light":
-        raise UserError("--widths and --blocks shape the light network only (not --arch johnson)")
+        raise UserError("--widths, --blocks and --input-skip shape the light network only (not --arch johnson)")
     return out
 
 
@@ -226,7 +228,8 @@ def net_shape(config: dict) -> dict:
 
     if config["arch"] != "light":
         return {}
-    return {"widths": tuple(config.get("widths", LIGHT_WIDTHS)), "blocks": int(config.get("blocks", LIGHT_BLOCKS))}
+    return {"widths": tuple(config.get("widths", LIGHT_WIDTHS)), "blocks": int(config.get("blocks", LIGHT_BLOCKS)),
+            "input_skip": bool(config.get("input_skip", False))}
 
 
 def lr_at(config: dict, step: int) -> float:
